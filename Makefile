@@ -1,0 +1,56 @@
+# 支部通 — `make run` serves the demo, `make test` passes the suite. Both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils
+TEST_SYSTEM_PACKAGES := chromium
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup lint format worker beat bench clean system-packages test-system-packages
+
+# Development settings for run/worker/beat; tests use tests/settings.py.
+run worker beat: export DEBUG ?= 1
+
+run: setup
+	$(PY) manage.py demo_data
+	@echo ""
+	@echo "支部通已启动： http://$(HOST):$(PORT)/   （Ctrl+C 停止）"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup test-system-packages
+	$(PY) -m pytest
+
+setup: $(VENV)/.installed system-packages
+	DEBUG=1 $(PY) manage.py migrate --noinput -v 0
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# Installs missing Debian packages when running as root; otherwise says what is missing.
+system-packages:
+	@./.ci/apt-ensure $(SYSTEM_PACKAGES)
+
+test-system-packages:
+	@./.ci/apt-ensure $(TEST_SYSTEM_PACKAGES)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+worker: setup
+	$(VENV)/bin/celery -A config worker -l info
+
+beat: setup
+	$(VENV)/bin/celery -A config beat -l info --schedule tmp/celerybeat-schedule
+
+clean:
+	rm -rf $(VENV) staticfiles tmp .pytest_cache

@@ -1,0 +1,1 @@
+"""archives: built by a later issue."""

@@ -1,0 +1,1 @@
+"""assessment: built by a later issue."""

@@ -1,0 +1,1 @@
+"""meetings: built by a later issue."""

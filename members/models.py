@@ -1,0 +1,1 @@
+"""members: built by a later issue."""

@@ -1,0 +1,66 @@
+"""Shared fixtures: the healthchecks cast — a branch's secretary, an outsider, a reviewer above, an admin."""
+
+import pytest
+
+from branches.models import Role
+from tests.factories import UserFactory, grant, make_org, make_term
+
+
+@pytest.fixture
+def tree(db):
+    """county → town committee → (branch with a party group, second branch); a sibling committee."""
+    county = make_org(name="县委组织部", code="C0")
+    town = make_org(county, name="镇党委", code="C1", sector="village")
+    branch = make_org(town, name="东村党支部", code="C1B1", sector="village")
+    group = make_org(branch, kind="party_group", name="第一党小组", code="C1B1G1", sector="village")
+    other_branch = make_org(town, name="西村党支部", code="C1B2", sector="village")
+    sibling = make_org(county, name="国企党委", code="C2", sector="state_enterprise")
+    sibling_branch = make_org(sibling, name="发电党支部", code="C2B1", sector="state_enterprise")
+    for org in (county, town, branch, other_branch, sibling, sibling_branch):
+        make_term(org)
+    return {
+        "county": county,
+        "town": town,
+        "branch": branch,
+        "group": group,
+        "other_branch": other_branch,
+        "sibling": sibling,
+        "sibling_branch": sibling_branch,
+    }
+
+
+@pytest.fixture
+def secretary(tree):
+    user = UserFactory(username="secretary")
+    grant(user, tree["branch"], Role.SECRETARY)
+    return user
+
+
+@pytest.fixture
+def outsider(tree):
+    """Another branch's secretary."""
+    user = UserFactory(username="outsider")
+    grant(user, tree["sibling_branch"], Role.SECRETARY)
+    return user
+
+
+@pytest.fixture
+def reviewer(tree):
+    """The town committee's reviewer: sees the town's subtree, not the sibling committee."""
+    user = UserFactory(username="reviewer")
+    grant(user, tree["town"], Role.REVIEWER)
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login

@@ -1,5 +1,7 @@
 """Shared fixtures: the healthchecks cast — a branch's secretary, an outsider, a reviewer above, an admin."""
 
+import datetime as dt
+
 import pytest
 
 from branches.models import Role
@@ -10,14 +12,15 @@ from tests.factories import UserFactory, grant, make_org, make_term
 def tree(db):
     """county → town committee → (branch with a party group, second branch); a sibling committee."""
     county = make_org(name="县委组织部", code="C0")
-    town = make_org(county, name="镇党委", code="C1", sector="village")
+    town = make_org(county, kind="committee", name="镇党委", code="C1", sector="village")
     branch = make_org(town, name="东村党支部", code="C1B1", sector="village")
     group = make_org(branch, kind="party_group", name="第一党小组", code="C1B1G1", sector="village")
     other_branch = make_org(town, name="西村党支部", code="C1B2", sector="village")
-    sibling = make_org(county, name="国企党委", code="C2", sector="state_enterprise")
+    sibling = make_org(county, kind="committee", name="国企党委", code="C2", sector="state_enterprise")
     sibling_branch = make_org(sibling, name="发电党支部", code="C2B1", sector="state_enterprise")
-    for org in (county, town, branch, other_branch, sibling, sibling_branch):
+    for org in (county, town, branch, sibling, sibling_branch):
         make_term(org)
+    make_term(other_branch, elected_on=dt.date(2018, 1, 10))  # 5 years in a village: overdue since 2023
     return {
         "county": county,
         "town": town,

@@ -20,3 +20,6 @@ STORAGES = {
 }
 # Tasks run in-process unless a test starts a real worker (tests/branches/test_reminder_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
+# Tests serve static files from the finders, not from a collectstatic folder.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,59 @@
+"""The tree page stays within a fixed number of queries however many organisations it shows."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from branches.models import Organisation, Role, Term
+from tests.factories import UserFactory, grant, make_org
+
+
+@pytest.fixture
+def big_tree(db):
+    """1 county + 9 committees + 9 general branches + 90 branches + 91 groups = 200 organisations, with terms."""
+    county = make_org(name="县委组织部")
+    orgs = [county]
+    for c in range(9):
+        committee = make_org(county, kind="committee", name=f"党委{c}")
+        general = make_org(committee, kind="general_branch", name=f"总支{c}")
+        orgs += [committee, general]
+        for b in range(10):
+            branch = make_org(general if b % 2 else committee, kind="branch", name=f"支部{c}-{b}")
+            group = make_org(branch, kind="party_group", name=f"小组{c}-{b}")
+            orgs += [branch, group]
+    orgs.append(make_org(orgs[-2], kind="party_group", name="末组"))
+    Term.objects.bulk_create(
+        Term(
+            organisation=o,
+            number=1,
+            elected_on=dt.date(2020 + i % 6, 3, 1),
+            length_years=3,
+            regular_expires_on=dt.date(2023 + i % 6, 3, 1),
+            expires_on=dt.date(2023 + i % 6, 3, 1),
+        )
+        for i, o in enumerate(orgs)
+        if o.kind != "party_group"
+    )
+    assert Organisation.objects.count() == 200
+    return county
+
+
+def test_tree_page_with_200_organisations(client, big_tree, django_assert_max_num_queries):
+    user = UserFactory()
+    grant(user, big_tree, Role.REVIEWER)
+    client.force_login(user)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("branches:tree"))
+    assert response.status_code == 200
+    assert response.content.decode().count('class="tree-row') == 200
+
+
+def test_terms_due_page_query_count(client, big_tree, django_assert_max_num_queries):
+    user = UserFactory()
+    grant(user, big_tree, Role.REVIEWER)
+    client.force_login(user)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("branches:terms_due"))
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count > 50  # several pages, one page of rows rendered

@@ -9,7 +9,8 @@ def navigation(request):
         return {}
     roles = access.roles(user)
     return {
-        "nav_is_admin": "admin" in roles,
+        # The Django admin opens to staff only; the link shows to whoever it will let in.
+        "nav_is_admin": user.is_staff,
         "nav_is_reviewer": "reviewer" in roles or "admin" in roles,
         "nav_home_org": access.home_organisation(user),
         "nav_unread": selectors.unread_notice_count(user),

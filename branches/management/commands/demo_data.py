@@ -19,8 +19,9 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"演示数据就绪：新建组织 {created} 个，新发换届提醒 {sent} 条。")
         )
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
-        for username, label in self.accounts:
+        for _, username, label in sorted(self.accounts, key=lambda a: a[0]):
             self.stdout.write(f"  {username:<18} {label}")
+        self.stdout.write(f"  …… 共 {self.secretaries} 位支部书记，用户名为 sec_<组织代码小写>")
 
     @transaction.atomic
     def _build(self) -> int:
@@ -35,7 +36,8 @@ class Command(BaseCommand):
         if made:
             admin.set_password(demo.DEMO_PASSWORD)
             admin.save()
-        self.accounts.append(("admin", "系统管理员：全部组织，规则配置，系统管理"))
+        self.secretaries = 0
+        self.accounts.append((0, "admin", "系统管理员：全部组织，规则配置，系统管理"))
 
         code, name, short, sector = demo.COUNTY
         county = self._org(
@@ -119,5 +121,9 @@ class Command(BaseCommand):
             user.set_password(demo.DEMO_PASSWORD)
             user.save()
         services.grant_role(user=user, organisation=org, role=role)
-        if role == Role.REVIEWER or len(self.accounts) < 9:
-            self.accounts.append((username, label))
+        if role == Role.REVIEWER:
+            self.accounts.append((1, username, label))
+        else:
+            self.secretaries += 1
+            if self.secretaries <= 4:
+                self.accounts.append((2, username, label))

@@ -8,7 +8,7 @@ TEST_SYSTEM_PACKAGES := chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint format worker beat bench clean system-packages test-system-packages
+.PHONY: run test setup lint format worker beat clean system-packages test-system-packages
 
 # Development settings for run/worker/beat; tests use tests/settings.py.
 run worker beat: export DEBUG ?= 1

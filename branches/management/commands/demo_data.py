@@ -77,7 +77,7 @@ class Command(BaseCommand):
             for n in range(1, groups + 1):
                 self._org(
                     code=f"{org.code}G{n}",
-                    name=f"{org.name.removesuffix('党支部')}第{'一二三四五'[n - 1]}党小组",
+                    name=f"{org.name}第{'一二三四五'[n - 1]}党小组",
                     kind="party_group",
                     sector=org.sector,
                     parent=org,

@@ -46,11 +46,16 @@ def _scope_q(grant: Grant) -> Q | None:
     return None
 
 
-def visible_organisations(user) -> QuerySet[Organisation]:
-    """Organisations the user may see: reviewers their subtree, secretaries their branch and groups."""
+def visible_organisations(user, *, as_member: bool = True) -> QuerySet[Organisation]:
+    """Organisations the user may see: reviewers their subtree, secretaries their branch and groups.
+
+    ``as_member=False`` leaves out what a member-role grant shows (the member's own
+    branch), for lists of other people's records that a member may not read.
+    """
     if is_admin(user):
         return Organisation.objects.all()
-    parts = [q for g in _grants(user) if (q := _scope_q(g)) is not None]
+    grants = [g for g in _grants(user) if as_member or g.role != Role.MEMBER]
+    parts = [q for g in grants if (q := _scope_q(g)) is not None]
     if not parts:
         return Organisation.objects.none()
     return Organisation.objects.filter(reduce(or_, parts))
@@ -74,6 +79,16 @@ def can_edit(user, organisation: Organisation) -> bool:
     if is_admin(user):
         return True
     return any(_in_grant_scope(g, organisation) for g in _edit_grants(user))
+
+
+def can_record(user, organisation: Organisation) -> bool:
+    """May the user keep this branch's records — members, dues, meetings, self-assessment?
+
+    The secretary (支部书记 / 组织委员) of the branch and admins; reviewers read only.
+    """
+    if is_admin(user):
+        return True
+    return any(g.role == Role.SECRETARY and _in_grant_scope(g, organisation) for g in _grants(user))
 
 
 def can_manage_structure(user, organisation: Organisation) -> bool:

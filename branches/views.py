@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import access, rules, selectors, services
+from . import access, panels, rules, selectors, services
 from .forms import (
     DissolveForm,
     OrganisationCreateForm,
@@ -93,6 +93,7 @@ def organisation_detail(request, pk):
             and access.can_manage_structure(request.user, org),
             "can_dissolve": org.is_active and access.can_dissolve(request.user, org),
             "has_terms": org.kind != OrgKind.PARTY_GROUP,
+            "panels": panels.render_panels(request, org),
         },
     )
 

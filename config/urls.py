@@ -18,6 +18,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("", include("branches.urls")),
+    path("members/", include("members.urls")),
     path("admin/", admin.site.urls),
 ]
 

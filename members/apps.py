@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class MembersConfig(AppConfig):
     name = "members"
     verbose_name = "党员"
+
+    def ready(self):
+        from branches import panels
+
+        from . import panels as member_panels
+
+        panels.register(member_panels.committee_panel)
+        panels.register(member_panels.structure_panel)

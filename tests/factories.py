@@ -45,3 +45,24 @@ def make_term(org, *, elected_on=dt.date(2024, 1, 10), **extra):
 
 def grant(user, org, role=Role.SECRETARY) -> Grant:
     return services.grant_role(user=user, organisation=org, role=role)
+
+
+_people = iter(range(1, 10**6))
+
+
+def make_member(org, *, stage="full", birth_date=dt.date(1985, 6, 15), gender="male", **fields):
+    """A member created through the service, with a valid ID number that agrees with birth date and gender."""
+    from members import idcard
+    from members.services import members as member_services
+
+    n = next(_people)
+    if "id_number" not in fields:
+        # The 17th digit is odd for men, even for women.
+        seq = (n * 2 + (1 if gender == "male" else 0)) % 1000
+        fields["id_number"] = idcard.make_id_number("330102", birth_date, seq)
+    date_field = member_services.STAGE_DATE_FIELD[stage]
+    fields.setdefault(date_field, dt.date(2015, 7, 1))
+    fields.setdefault("name", f"党员{n}")
+    return member_services.member_create(
+        organisation=org, stage=stage, birth_date=birth_date, gender=gender, **fields
+    )

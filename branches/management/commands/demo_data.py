@@ -1,5 +1,9 @@
 """python manage.py demo_data — a deterministic demo; running it twice changes nothing."""
 
+import importlib
+import importlib.util
+
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -18,6 +22,14 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"演示数据就绪：新建组织 {created} 个，新发换届提醒 {sent} 条。")
         )
+        # Higher apps add their part through `<app>/demo.py: build(today=...) -> str`, in
+        # INSTALLED_APPS order; branches cannot import them (dependencies point one way).
+        for app in apps.get_app_configs():
+            if app.name == "branches" or importlib.util.find_spec(f"{app.name}.demo") is None:
+                continue
+            module = importlib.import_module(f"{app.name}.demo")
+            if hasattr(module, "build"):
+                self.stdout.write(self.style.SUCCESS(module.build(today=self.today)))
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
         for _, username, label in sorted(self.accounts, key=lambda a: a[0]):
             self.stdout.write(f"  {username:<18} {label}")

@@ -1,0 +1,117 @@
+"""Pure rules of members (DOMAIN §1 structure, §2 pipeline). No ORM, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from branches.rules import add_months, add_years
+
+ADULT_AGE = 18
+ACTIVIST_TRAINING_YEARS = 1
+PROBATION_YEARS = 1
+PROBATION_EXTENSION_RANGE = (6, 12)
+PROBATION_WARNING_DAYS = 30
+
+# Structure (设置规范) thresholds, DOMAIN §1 [001, 003].
+MIN_FULL_MEMBERS = 3
+LARGE_BRANCH_MEMBERS = 50
+COMMITTEE_FULL_MEMBERS = 7
+GROUPS_FROM_MEMBERS = 20
+MIN_GROUP_MEMBERS = 3
+MIN_COMMITTEE_SIZE = 3
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Whole years of age on ``day`` (a 29 February birthday counts on 28 February)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def probation_end(admitted_on: dt.date, extension_months: int = 0) -> dt.date:
+    """Probation is one year from admission, extended once by 6–12 months at most."""
+    return add_months(add_years(admitted_on, PROBATION_YEARS), extension_months)
+
+
+def candidate_allowed_from(activist_on: dt.date) -> dt.date:
+    """An activist needs at least a year of training before becoming a 发展对象."""
+    return add_years(activist_on, ACTIVIST_TRAINING_YEARS)
+
+
+def valid_phone(value: str) -> bool:
+    return bool(_MOBILE.fullmatch(value) or _LANDLINE.fullmatch(value))
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    name: str
+    members: int
+    full_members: int
+
+
+def structure_warnings(
+    *,
+    full_members: int,
+    members: int,
+    committee_size: int,
+    groups: list[GroupCounts] | tuple = (),
+) -> list[str]:
+    """设置不规范 warnings of a branch from its counts (never blocks saving).
+
+    ``members`` counts party members (正式 + 预备); ``committee_size`` the current
+    term's appointed committee members.
+    """
+    warnings = []
+    if full_members < MIN_FULL_MEMBERS:
+        warnings.append(
+            f"正式党员不足{MIN_FULL_MEMBERS}人（现有{full_members}人），应考虑与邻近单位成立联合党支部。"
+        )
+    if members > LARGE_BRANCH_MEMBERS:
+        warnings.append(f"党员超过{LARGE_BRANCH_MEMBERS}人（现有{members}人），属大型党支部，应考虑分设。")
+    if full_members >= COMMITTEE_FULL_MEMBERS and committee_size < MIN_COMMITTEE_SIZE:
+        warnings.append(
+            f"正式党员{full_members}人，达到{COMMITTEE_FULL_MEMBERS}人应设立支部委员会（3至5人）。"
+        )
+    if members >= GROUPS_FROM_MEMBERS and not groups:
+        warnings.append(f"党员{members}人，达到{GROUPS_FROM_MEMBERS}人应划分党小组。")
+    for group in groups:
+        if group.members < MIN_GROUP_MEMBERS:
+            warnings.append(f"{group.name}仅有{group.members}名党员，党小组应不少于{MIN_GROUP_MEMBERS}人。")
+        if group.full_members < 1:
+            warnings.append(f"{group.name}没有正式党员。")
+    return warnings
+
+
+COMPLETENESS_FIELDS = (
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "id_number",
+    "education",
+    "phone",
+    "work_unit",
+    "dues_category",
+    "stage_date",
+)
+
+
+def completeness(fields: dict) -> int:
+    """信息完整度: the percentage of required fields that are filled and valid.
+
+    ``fields`` maps each name of COMPLETENESS_FIELDS to its value; ``id_number_valid``
+    and ``stage_date`` are computed by the caller.
+    """
+    ok = 0
+    for name in COMPLETENESS_FIELDS:
+        value = fields.get(name)
+        if name == "id_number":
+            ok += bool(value) and bool(fields.get("id_number_valid"))
+        elif name == "phone":
+            ok += bool(value) and valid_phone(value)
+        else:
+            ok += value not in (None, "")
+    return round(100 * ok / len(COMPLETENESS_FIELDS))

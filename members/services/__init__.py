@@ -1,0 +1,1 @@
+"""Every write of the members app, one module a responsibility."""

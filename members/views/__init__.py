@@ -1,0 +1,1 @@
+"""Members pages, one module a responsibility; each module ends with its ``urls`` list."""

@@ -1,0 +1,3 @@
+"""Placeholder: built by the imports work."""
+
+urls = []

@@ -1,0 +1,3 @@
+"""Roster pages: placeholder until the roster work lands."""
+
+urls = []

@@ -1,0 +1,3 @@
+"""Placeholder: built by the transfers work."""
+
+urls = []

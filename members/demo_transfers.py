@@ -1,0 +1,5 @@
+"""Demo transfers: placeholder until that work lands."""
+
+
+def seed(*, today) -> str:
+    return ""

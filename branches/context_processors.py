@@ -8,10 +8,15 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     roles = access.roles(user)
+    home = access.home_organisation(user)
+    reviewing = "reviewer" in roles or "admin" in roles
+    roots = access.scope_roots(user) if reviewing else []
     return {
         # The Django admin opens to staff only; the link shows to whoever it will let in.
         "nav_is_admin": user.is_staff,
-        "nav_is_reviewer": "reviewer" in roles or "admin" in roles,
-        "nav_home_org": access.home_organisation(user),
+        "nav_is_reviewer": reviewing,
+        "nav_home_org": home,
+        "nav_records": home is not None and "secretary" in roles,
+        "nav_review_root": roots[0] if roots else None,
         "nav_unread": selectors.unread_notice_count(user),
     }

@@ -38,6 +38,8 @@ def home(request):
     roles = access.roles(user)
     if roles & {"admin", "reviewer"}:
         return redirect("branches:tree")
+    if "secretary" not in roles and (url := panels.home_url(user)):
+        return redirect(url)
     org = access.home_organisation(user)
     if org is not None:
         return redirect(org)

@@ -12,3 +12,4 @@ class MembersConfig(AppConfig):
 
         panels.register(member_panels.committee_panel)
         panels.register(member_panels.structure_panel)
+        panels.register_home(member_panels.own_record)

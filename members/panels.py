@@ -2,6 +2,8 @@
 
 from django.template.loader import render_to_string
 
+from branches import access
+
 from . import selectors
 
 
@@ -11,7 +13,14 @@ def committee_panel(request, organisation) -> str:
     appointments = selectors.committee(organisation)
     return render_to_string(
         "members/panels/committee.html",
-        {"org": organisation, "appointments": appointments},
+        {
+            "org": organisation,
+            "appointments": appointments,
+            "can_record": organisation.is_active and access.can_record(request.user, organisation),
+            "can_see_roster": access.visible_organisations(request.user, as_member=False)
+            .filter(pk=organisation.pk)
+            .exists(),
+        },
         request=request,
     )
 
@@ -28,3 +37,9 @@ def structure_panel(request, organisation) -> str:
         },
         request=request,
     )
+
+
+def own_record(user) -> str | None:
+    """A member without a secretary's role lands on their own record."""
+    member = selectors.own_member(user)
+    return member.get_absolute_url() if member else None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Avg, Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from branches import access
+from branches.models import Organisation
 
-from .models import Member
+from . import rules
+from .models import Appointment, Member, Position
 
 
 def visible_members(user) -> QuerySet[Member]:
@@ -16,6 +18,12 @@ def visible_members(user) -> QuerySet[Member]:
         return Member.objects.none()
     orgs = access.visible_organisations(user, as_member=False)
     return Member.objects.filter(Q(organisation__in=orgs) | Q(user=user))
+
+
+def own_member(user) -> Member | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Member.objects.filter(user=user, status="active").first()
 
 
 def get_member_or_404(user, pk, *, edit: bool = False) -> Member:
@@ -27,6 +35,18 @@ def get_member_or_404(user, pk, *, edit: bool = False) -> Member:
     if edit and not access.can_record(user, member.organisation):
         raise Http404("没有找到该党员，或您无权修改。")
     return member
+
+
+def get_appointment_or_404(user, pk, *, edit: bool = False) -> Appointment:
+    try:
+        appointment = Appointment.objects.select_related("term__organisation", "member").get(
+            pk=pk, term__organisation__in=access.visible_organisations(user, as_member=False)
+        )
+    except (Appointment.DoesNotExist, ValueError, TypeError):
+        raise Http404("没有找到该任职记录。") from None
+    if edit and not access.can_record(user, appointment.term.organisation):
+        raise Http404("没有找到该任职记录。")
+    return appointment
 
 
 def can_see_personal(user, member: Member) -> bool:
@@ -46,10 +66,6 @@ def get_branch_or_404(user, pk, *, record: bool = False):
 
 def committee(organisation):
     """The current term's committee members, 书记 first."""
-    from django.db.models import Case, IntegerField, Value, When
-
-    from .models import Appointment, Position
-
     order = Case(
         *[When(position=p, then=Value(i)) for i, p in enumerate(Position.values)], output_field=IntegerField()
     )
@@ -64,8 +80,6 @@ def committee(organisation):
 
 def branch_counts(organisation) -> dict:
     """Party members, full members and committee size of one branch (one query each)."""
-    from django.db.models import Count
-
     party = Member.objects.party_members().filter(organisation=organisation)
     by_stage = dict(party.values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
     return {
@@ -76,31 +90,98 @@ def branch_counts(organisation) -> dict:
     }
 
 
-def branch_structure_warnings(organisation) -> list[str]:
-    from django.db.models import Count, Q
-
-    from branches.models import Organisation
-
-    from . import rules
-
-    counts = branch_counts(organisation)
-    groups = [
-        rules.GroupCounts(name=g.name, members=g.n, full_members=g.n_full)
-        for g in Organisation.objects.filter(
-            parent=organisation, kind="party_group", status="active"
-        ).annotate(
-            n=Count(
-                "group_members",
-                filter=Q(group_members__status="active", group_members__stage__in=["full", "probationary"]),
-            ),
-            n_full=Count(
-                "group_members", filter=Q(group_members__status="active", group_members__stage="full")
-            ),
+def group_counts(branch_ids) -> dict[int, list]:
+    """Party groups of the given branches with their party members and full members (one query)."""
+    active = Q(group_members__status="active")
+    groups: dict[int, list] = {}
+    for g in (
+        Organisation.objects.filter(parent__in=branch_ids, kind="party_group", status="active")
+        .annotate(
+            n=Count("group_members", filter=active & Q(group_members__stage__in=["full", "probationary"])),
+            n_full=Count("group_members", filter=active & Q(group_members__stage="full")),
         )
-    ]
+        .order_by("path")
+    ):
+        groups.setdefault(g.parent_id, []).append(
+            rules.GroupCounts(name=g.name, members=g.n, full_members=g.n_full)
+        )
+    return groups
+
+
+def branch_structure_warnings(organisation) -> list[str]:
+    counts = branch_counts(organisation)
     return rules.structure_warnings(
         full_members=counts["full_members"],
         members=counts["members"],
         committee_size=counts["committee_size"],
-        groups=groups,
+        groups=group_counts([organisation.pk]).get(organisation.pk, []),
     )
+
+
+def roster(user, organisation, *, stage: str = "", query: str = "", order: str = "name", include_left=False):
+    """The members under ``organisation`` (a branch, or every branch of a subtree) the user may see."""
+    qs = visible_members(user).filter(organisation__path__startswith=organisation.path)
+    if not include_left:
+        qs = qs.filter(status="active")
+    if stage == "party":
+        qs = qs.filter(stage__in=["full", "probationary"])
+    elif stage:
+        qs = qs.filter(stage=stage)
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(work_unit__icontains=query))
+    ordering = {
+        "name": ["organisation__path", "name", "pk"],
+        "completeness": ["completeness", "organisation__path", "name", "pk"],
+    }[order if order in ("name", "completeness") else "name"]
+    return qs.select_related("organisation", "party_group").order_by(*ordering)
+
+
+def subtree_overview(user, organisation) -> list[dict]:
+    """Per branch of the subtree: party members, full members, average completeness, structure warnings.
+
+    Four aggregate queries whatever the number of branches.
+    """
+    branches = list(
+        access.visible_organisations(user, as_member=False)
+        .filter(path__startswith=organisation.path, kind__in=["branch", "joint_branch"], status="active")
+        .select_related("parent")
+        .order_by("path")
+    )
+    ids = [b.pk for b in branches]
+    stats = {
+        row["organisation"]: row
+        for row in Member.objects.filter(
+            organisation__in=ids, status="active", stage__in=["full", "probationary"]
+        )
+        .values("organisation")
+        .annotate(
+            members=Count("pk"),
+            full=Count("pk", filter=Q(stage="full")),
+            completeness=Avg("completeness"),
+        )
+    }
+    committees = dict(
+        Appointment.objects.filter(term__organisation__in=ids, term__status="current", ended_on__isnull=True)
+        .values("term__organisation")
+        .annotate(n=Count("pk"))
+        .values_list("term__organisation", "n")
+    )
+    groups = group_counts(ids)
+    rows = []
+    for branch in branches:
+        s = stats.get(branch.pk, {})
+        rows.append(
+            {
+                "org": branch,
+                "members": s.get("members", 0),
+                "full_members": s.get("full", 0),
+                "completeness": round(s["completeness"]) if s.get("completeness") is not None else None,
+                "warnings": rules.structure_warnings(
+                    full_members=s.get("full", 0),
+                    members=s.get("members", 0),
+                    committee_size=committees.get(branch.pk, 0),
+                    groups=groups.get(branch.pk, []),
+                ),
+            }
+        )
+    return rows

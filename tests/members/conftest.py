@@ -14,7 +14,9 @@ def roster(tree):
     branch = tree["branch"]
     members = [
         make_member(branch, name="张三", party_group=tree["group"]),
-        make_member(branch, name="李四", gender="female", birth_date=dt.date(1990, 2, 28), phone="13812345678"),
+        make_member(
+            branch, name="李四", gender="female", birth_date=dt.date(1990, 2, 28), phone="13812345678"
+        ),
         make_member(branch, name="王五"),
         make_member(branch, name="赵六"),
         make_member(branch, name="钱七", stage="probationary", admitted_on=dt.date(2026, 1, 10)),

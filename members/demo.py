@@ -189,7 +189,7 @@ def _member_account() -> None:
         username="member_xq0101", defaults={"first_name": member.name}
     )
     if made:
-        user.set_password(branch_demo.DEMO_PASSWORD)
+        user.password = branch_demo.demo_password_hash()
         user.save()
     Member.objects.filter(pk=member.pk).update(user=user)
     grant_role(user=user, organisation=branch, role=Role.MEMBER)

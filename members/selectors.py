@@ -6,6 +6,7 @@ from django.db.models import Avg, Case, Count, IntegerField, Q, QuerySet, Value,
 from django.http import Http404
 
 from branches import access
+from branches.db import pinyin
 from branches.models import Organisation
 
 from . import rules
@@ -130,8 +131,8 @@ def roster(user, organisation, *, stage: str = "", query: str = "", order: str =
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(work_unit__icontains=query))
     ordering = {
-        "name": ["organisation__path", "name", "pk"],
-        "completeness": ["completeness", "organisation__path", "name", "pk"],
+        "name": ["organisation__path", pinyin("name"), "pk"],
+        "completeness": ["completeness", "organisation__path", pinyin("name"), "pk"],
     }[order if order in ("name", "completeness") else "name"]
     return qs.select_related("organisation", "party_group").order_by(*ordering)
 

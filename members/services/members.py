@@ -109,7 +109,11 @@ def _validate_and_save(member: Member) -> Member:
     check_group(member.organisation, member.party_group)
     member.phone = (member.phone or "").replace(" ", "")
     member.completeness = compute_completeness(member)
-    member.full_clean()
+    # Field checks here; the related rows were fetched by the caller, and the database's own
+    # constraints guard uniqueness (caught below) — one query a member instead of a dozen.
+    member.full_clean(
+        exclude=["organisation", "party_group", "user"], validate_unique=False, validate_constraints=False
+    )
     try:
         with transaction.atomic():
             member.save()

@@ -38,7 +38,23 @@ PAGES = {
     "dissolve": ("reviewer_town", lambda: reverse("branches:org_dissolve", args=[org_pk("XQ0103")]), 200),
     "password-change": ("reviewer_town", lambda: reverse("password_change"), 200),
     "404": ("reviewer_town", lambda: "/orgs/999999/", 404),
+    "roster": ("sec_xq0101", lambda: reverse("members:roster", args=[org_pk("XQ0101")]), 200),
+    "roster-subtree": ("reviewer_town", lambda: reverse("members:roster", args=[org_pk("XQ0107")]), 200),
+    "member": ("reviewer_town", lambda: member_url("detail"), 200),
+    "member-own": ("member_xq0101", lambda: reverse("home"), 200),
+    "member-create": ("sec_xq0101", lambda: reverse("members:create", args=[org_pk("XQ0101")]), 200),
+    "member-leave": ("sec_xq0101", lambda: member_url("leave"), 200),
+    "appointment": ("sec_xq0101", lambda: reverse("members:appointment_add", args=[org_pk("XQ0101")]), 200),
+    "overview": ("reviewer_town", lambda: reverse("members:overview", args=[org_pk("XQ01")]), 200),
 }
+
+
+def member_url(name):
+    from members.models import Member
+
+    member = Member.objects.filter(organisation__code="XQ0101", user__isnull=True).order_by("pk").first()
+    return reverse(f"members:{name}", args=[member.pk])
+
 
 # Lists what sticks out to the right, so a failure names the culprit instead of a number.
 OVERFLOWING = """() => {

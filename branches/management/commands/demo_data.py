@@ -46,7 +46,7 @@ class Command(BaseCommand):
             username="admin", defaults={"is_staff": True, "is_superuser": True, "first_name": "系统管理员"}
         )
         if made:
-            admin.set_password(demo.DEMO_PASSWORD)
+            admin.password = demo.demo_password_hash()
             admin.save()
         self.secretaries = 0
         self.accounts.append((0, "admin", "系统管理员：全部组织，规则配置，系统管理"))
@@ -130,7 +130,7 @@ class Command(BaseCommand):
             defaults={"first_name": full_name, "email": f"{username}@example.org" if email else ""},
         )
         if made:
-            user.set_password(demo.DEMO_PASSWORD)
+            user.password = demo.demo_password_hash()
             user.save()
         services.grant_role(user=user, organisation=org, role=role)
         if role == Role.REVIEWER:

@@ -82,10 +82,9 @@ class Organisation(models.Model):
         verbose_name = "党组织"
         verbose_name_plural = "党组织"
         ordering = ["path"]
+        # ``path`` is unique, and on PostgreSQL Django adds a varchar_pattern_ops ("_like") index
+        # beside the unique one, so LIKE 'prefix%' (a subtree) is an index range scan.
         indexes = [
-            # varchar_pattern_ops lets PostgreSQL answer LIKE 'prefix%' from the index
-            # whatever the database collation; other databases ignore the opclass.
-            models.Index(fields=["path"], name="org_path_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["kind", "status"], name="org_kind_status"),
             models.Index(fields=["sector"], name="org_sector"),
         ]

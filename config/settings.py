@@ -177,6 +177,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "branches.tasks.send_term_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
+    "send-pipeline-reminders": {
+        "task": "members.tasks.pipeline.send_pipeline_reminders",
+        "schedule": crontab(hour=8, minute=10),
+    },
 }
 
 LOGGING = {

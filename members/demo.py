@@ -133,6 +133,12 @@ def _populate(branch: Organisation, today: dt.date, serial: list[int]) -> int:
             fields["confirmed_on"] = add_years(fields["admitted_on"], 1)
             fields["admission_doc_no"] = f"入党决议〔{fields['admitted_on'].year}〕{i + 1}号"
             fields["confirmation_doc_no"] = f"转正决议〔{fields['confirmed_on'].year}〕{i + 1}号"
+        # The backdated steps may put the application before the 18th birthday: move the birth back.
+        adult_by = add_years(fields["applied_on"], -18)
+        if birth > adult_by:
+            birth = adult_by - dt.timedelta(days=rng.randint(30, 900))
+            fields["birth_date"] = birth
+            fields["id_number"] = idcard.make_id_number(fields["id_number"][:6], birth, seq)
         created.append(services.member_create(organisation=branch, stage=stage, **fields))
     _appoint(branch, created, today)
     return len(created)

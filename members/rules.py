@@ -28,12 +28,13 @@ _LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
 
 def age_on(birth: dt.date, day: dt.date) -> int:
     """Whole years of age on ``day`` (a 29 February birthday counts on 28 February)."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+    years = day.year - birth.year
+    return years - 1 if add_years(birth, years) > day else years
 
 
 def probation_end(admitted_on: dt.date, extension_months: int = 0) -> dt.date:
     """Probation is one year from admission, extended once by 6–12 months at most."""
-    return add_months(add_years(admitted_on, PROBATION_YEARS), extension_months)
+    return add_months(admitted_on, 12 * PROBATION_YEARS + extension_months)
 
 
 def candidate_allowed_from(activist_on: dt.date) -> dt.date:

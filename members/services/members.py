@@ -103,6 +103,12 @@ def compute_completeness(member: Member) -> int:
 
 
 def _validate_and_save(member: Member) -> Member:
+    if (
+        member.applied_on
+        and member.birth_date
+        and rules.age_on(member.birth_date, member.applied_on) < rules.ADULT_AGE
+    ):
+        raise ValidationError({"applied_on": "递交入党申请时应年满18周岁。"})
     member.id_number = check_person(
         id_number=member.id_number, birth_date=member.birth_date, gender=member.gender
     )
@@ -146,7 +152,7 @@ def member_update(*, member: Member, **fields) -> Member:
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"unknown fields: {unknown}")
-    locked = Member.objects.select_for_update().select_related("organisation").get(pk=member.pk)
+    locked = Member.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=member.pk)
     for key, value in fields.items():
         setattr(locked, key, value)
     return _validate_and_save(locked)

@@ -59,11 +59,13 @@ def application_age_error(birth_date: dt.date | None, applied_on: dt.date | None
     """An applicant must be 18 on the day of application (a 29 February birthday counts on 28 February)."""
     if birth_date is None or applied_on is None:
         return "缺少出生日期或递交入党申请日期，无法核对申请时的年龄。"
-    age = rules.age_on(birth_date, applied_on)
-    if age < rules.ADULT_AGE:
+    # The 18th birthday by the same anniversary rule as every other date here (add_years):
+    # a 29 February birthday comes of age on 28 February in a common year.
+    adult_on = add_years(birth_date, rules.ADULT_AGE)
+    if applied_on < adult_on:
         return (
             f"递交入党申请时（{applied_on:%Y年%m月%d日}）未满{rules.ADULT_AGE}周岁"
-            f"（{age}周岁），不能作为入党申请人培养。"
+            f"（{adult_on:%Y年%m月%d日}满{rules.ADULT_AGE}周岁），不能作为入党申请人培养。"
         )
     return None
 
@@ -108,7 +110,8 @@ def _check_day(on: dt.date, *, after: dt.date | None, after_label: str) -> None:
 
 
 def _locked(member: Member) -> Member:
-    return Member.objects.select_for_update().select_related("organisation").get(pk=member.pk)
+    # of=("self",): lock the member's row only, not the branch joined in for its name.
+    return Member.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=member.pk)
 
 
 # --- services ------------------------------------------------------------------------------------
@@ -150,6 +153,8 @@ def stage_advance(
     member = _locked(member)
     if member.status != MemberStatus.ACTIVE:
         raise ValidationError("该人员已不在册，不能办理发展程序。")
+    if not member.organisation.is_active:
+        raise ValidationError("该支部已撤销，不能办理发展程序。")
     if to_stage not in STEP_LABELS:
         raise ValidationError({"to_stage": "请选择要办理的发展步骤。"})
     if NEXT_STAGE.get(member.stage) != to_stage:

@@ -93,3 +93,20 @@ def test_completeness_full_and_partial():
 def test_phone_formats():
     assert rules.valid_phone("13812345678") and rules.valid_phone("0571-87654321")
     assert not rules.valid_phone("1381234567") and not rules.valid_phone("23812345678")
+
+
+def test_age_on_leap_day_birthday():
+    import datetime as dt
+
+    born = dt.date(2000, 2, 29)
+    assert rules.age_on(born, dt.date(2018, 2, 27)) == 17
+    assert rules.age_on(born, dt.date(2018, 2, 28)) == 18
+    assert rules.age_on(dt.date(2000, 3, 1), dt.date(2018, 2, 28)) == 17
+
+
+def test_probation_end_with_extension_from_leap_day():
+    import datetime as dt
+
+    assert rules.probation_end(dt.date(2024, 2, 29)) == dt.date(2025, 2, 28)
+    assert rules.probation_end(dt.date(2024, 2, 29), 6) == dt.date(2025, 8, 29)
+    assert rules.probation_end(dt.date(2024, 2, 29), 12) == dt.date(2026, 2, 28)

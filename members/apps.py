@@ -10,6 +10,7 @@ class MembersConfig(AppConfig):
 
         from . import panels as member_panels
 
+        panels.register(member_panels.work_panel)
         panels.register(member_panels.committee_panel)
         panels.register(member_panels.structure_panel)
         panels.register_home(member_panels.own_record)

@@ -17,6 +17,7 @@ from branches.rules import add_months, add_years
 from . import demo_dues, demo_transfers, idcard
 from .models import Member
 from .services import members as services
+from .services import pipeline
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
 GIVEN = (
@@ -174,6 +175,8 @@ def build(*, today: dt.date) -> str:
         f"党员演示数据：新建 {added} 人，共 {Member.objects.count()} 人；党员账号 member_xq0101 可查看本人信息。"
     ]
     parts += [line for line in (demo_dues.seed(today=today), demo_transfers.seed(today=today)) if line]
+    sent = pipeline.pipeline_reminders_send(today=today)
+    parts.append(f"发展党员提醒：新发 {sent} 条。")
     return "\n".join(parts)
 
 

@@ -7,6 +7,24 @@ from branches import access
 from . import selectors
 
 
+def work_panel(request, organisation) -> str:
+    """The branch's working pages (花名册, 发展党员, 党费…) or, for a committee, its review pages."""
+    if organisation.kind == "party_group":
+        return ""
+    user = request.user
+    if not access.visible_organisations(user, as_member=False).filter(pk=organisation.pk).exists():
+        return ""
+    return render_to_string(
+        "members/panels/work.html",
+        {
+            "org": organisation,
+            "can_record": organisation.is_active and access.can_record(user, organisation),
+            "can_review": access.can_review(user, organisation),
+        },
+        request=request,
+    )
+
+
 def committee_panel(request, organisation) -> str:
     if organisation.kind == "party_group":
         return ""

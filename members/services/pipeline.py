@@ -27,6 +27,12 @@ from branches.rules import add_years
 
 from .. import rules
 from ..models import Member, MemberStatus, Stage, StageChange
+from ..rules import (  # noqa: F401 - the pipeline's rules, re-exported for callers of this service
+    application_age_error,
+    candidate_date_error,
+    confirmation_date_error,
+    extension_error,
+)
 from .members import STAGE_DATE_FIELD, compute_completeness, member_create
 
 # The stage each stage advances to.
@@ -50,56 +56,6 @@ STEP_LABELS = {
 DOCUMENT_REQUIRED = frozenset({Stage.PROBATIONARY, Stage.FULL})
 
 DOCUMENT_FIELD = {Stage.PROBATIONARY: "admission_doc_no", Stage.FULL: "confirmation_doc_no"}
-
-
-# --- pure checks (plain values in, a Chinese message or None out) -------------------------------
-
-
-def application_age_error(birth_date: dt.date | None, applied_on: dt.date | None) -> str | None:
-    """An applicant must be 18 on the day of application (a 29 February birthday counts on 28 February)."""
-    if birth_date is None or applied_on is None:
-        return "缺少出生日期或递交入党申请日期，无法核对申请时的年龄。"
-    # The 18th birthday by the same anniversary rule as every other date here (add_years):
-    # a 29 February birthday comes of age on 28 February in a common year.
-    adult_on = add_years(birth_date, rules.ADULT_AGE)
-    if applied_on < adult_on:
-        return (
-            f"递交入党申请时（{applied_on:%Y年%m月%d日}）未满{rules.ADULT_AGE}周岁"
-            f"（{adult_on:%Y年%m月%d日}满{rules.ADULT_AGE}周岁），不能作为入党申请人培养。"
-        )
-    return None
-
-
-def candidate_date_error(activist_on: dt.date | None, on: dt.date) -> str | None:
-    """A 发展对象 needs a year as an activist: the anniversary is allowed, the day before is not."""
-    if activist_on is None:
-        return "缺少确定为入党积极分子的日期，无法核对培养期。"
-    allowed = rules.candidate_allowed_from(activist_on)
-    if on < allowed:
-        return (
-            f"入党积极分子培养教育须满1年：{activist_on:%Y年%m月%d日}确定为积极分子，"
-            f"最早可于{allowed:%Y年%m月%d日}确定为发展对象。"
-        )
-    return None
-
-
-def confirmation_date_error(admitted_on: dt.date | None, extension_months: int, on: dt.date) -> str | None:
-    """转正 at the end of probation, not before it."""
-    if admitted_on is None:
-        return "缺少入党日期，无法计算预备期。"
-    end = rules.probation_end(admitted_on, extension_months)
-    if on < end:
-        return f"预备期至{end:%Y年%m月%d日}届满，届满前不能转正。"
-    return None
-
-
-def extension_error(months: int, already_extended: int) -> str | None:
-    low, high = rules.PROBATION_EXTENSION_RANGE
-    if already_extended:
-        return f"预备期已延长过{already_extended}个月，只能延长一次。"
-    if not low <= months <= high:
-        return f"延长预备期应为{low}至{high}个月（填写的是{months}个月）。"
-    return None
 
 
 def _check_day(on: dt.date, *, after: dt.date | None, after_label: str) -> None:

@@ -114,6 +114,8 @@ def _validate_and_save(member: Member) -> Member:
     )
     check_group(member.organisation, member.party_group)
     member.phone = (member.phone or "").replace(" ", "")
+    if member.phone and not rules.valid_phone(member.phone):
+        raise ValidationError({"phone": "联系电话格式不正确：手机号为11位，固定电话如 0571-87654321。"})
     member.completeness = compute_completeness(member)
     # Field checks here; the related rows were fetched by the caller, and the database's own
     # constraints guard uniqueness (caught below) — one query a member instead of a dozen.

@@ -52,6 +52,7 @@ def roster(request, pk):
             "page": page,
             "form": form,
             "can_record": can_record and org.is_branch and org.is_active,
+            "can_export_full": can_record,
             "breadcrumb": _crumbs(request.user, org),
             "subtree": not org.is_branch,
         },

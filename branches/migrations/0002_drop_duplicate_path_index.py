@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('branches', '0001_initial'),
+        ("branches", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='organisation',
-            name='org_path_prefix',
+            model_name="organisation",
+            name="org_path_prefix",
         ),
     ]

@@ -275,7 +275,11 @@ def test_columns_in_any_order(check, confirm):
     roster_import = confirm(check([person(1), person(2)], headers=list(reversed(HEADERS))))
     assert roster_import.status == ImportStatus.DONE, errors_of(roster_import)
     member = Member.objects.get(name="党员2")
-    assert (member.gender, member.phone, member.confirmed_on) == ("female", "13800000002", dt.date(2011, 7, 1))
+    assert (member.gender, member.phone, member.confirmed_on) == (
+        "female",
+        "13800000002",
+        dt.date(2011, 7, 1),
+    )
 
 
 def test_existing_members_are_updated_or_left_unchanged(check, confirm, branch):

@@ -50,6 +50,11 @@ def get_appointment_or_404(user, pk, *, edit: bool = False) -> Appointment:
     return appointment
 
 
+def recent_dues(member: Member, months: int = 12):
+    """The member's last months of dues, newest first — what a member sees of their own 党费."""
+    return member.dues_payments.order_by("-month")[:months]
+
+
 def can_see_personal(user, member: Member) -> bool:
     """ID and phone numbers in full: the member, the branch's secretary, admins (DOMAIN §8)."""
     return (member.user_id is not None and member.user_id == user.pk) or access.can_record(

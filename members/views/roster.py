@@ -71,7 +71,8 @@ def member_detail(request, pk):
             "phone": member.phone if full else privacy.mask_phone(member.phone),
             "can_record": access.can_record(request.user, member.organisation) and member.is_active,
             "stage_changes": member.stage_changes.select_related("recorded_by"),
-            "appointments": member.appointments.select_related("term"),
+            "appointments": member.appointments.select_related("term__organisation"),
+            "dues": selectors.recent_dues(member),
             "breadcrumb": branch_selectors.organisation_breadcrumb(request.user, member.organisation)
             + [member.organisation],
         },

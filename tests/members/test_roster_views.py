@@ -262,3 +262,23 @@ class TestStructure:
 
     def test_outsider_overview_404(self, login, reviewer, tree):
         assert login(reviewer).get(url("overview", tree["sibling"].pk)).status_code == 404
+
+
+def test_member_sees_own_dues(login, member_user, roster):
+    from decimal import Decimal
+
+    from members.models import DuesPayment
+
+    member = roster["members"][1]
+    DuesPayment.objects.create(
+        member=member,
+        month=dt.date(2026, 10, 1),
+        amount_due=Decimal("12.50"),
+        amount_paid=Decimal("12.50"),
+        paid_on=dt.date(2026, 10, 8),
+    )
+    DuesPayment.objects.create(
+        member=roster["members"][0], month=dt.date(2026, 10, 1), amount_due=Decimal("99.99")
+    )
+    body = login(member_user).get(url("detail", member.pk)).content.decode()
+    assert "12.50" in body and "2026-10-08" in body and "99.99" not in body

@@ -49,9 +49,28 @@ def test_each_switch_turns_off_for_plain_http():
 
 
 def test_no_secret_key_refused_in_production():
-    result = run(["check"], DEBUG="0", ALLOWED_HOSTS="x")
+    result = run(["check", "--deploy"], DEBUG="0", ALLOWED_HOSTS="x")
     assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr
+    assert "SECRET_KEY 未设置" in result.stderr
+
+
+def test_web_application_refuses_to_start_without_secret_key():
+    clean = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", *PROD}}
+    clean.update(DEBUG="0", ALLOWED_HOSTS="x", DJANGO_SETTINGS_MODULE="config.settings")
+    result = subprocess.run(  # noqa: S603 - our own module
+        [sys.executable, "-c", "import config.wsgi"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_migrations_run_without_secret_key():
+    result = run(["makemigrations", "--check", "--dry-run"], DEBUG="0")
+    assert result.returncode == 0, result.stderr
 
 
 def test_development_defaults():

@@ -257,6 +257,7 @@ class Notice(models.Model):
     dedupe_key = models.CharField("去重键", max_length=100)
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)
+    link = models.CharField("链接", max_length=200, blank=True, help_text="站内地址；为空时链接到组织。")
     created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
 

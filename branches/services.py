@@ -268,10 +268,6 @@ def term_remind(*, term: Term, today: dt.date) -> int:
     if stage is None:
         return 0
     key = f"term-{term.pk}-{stage}"
-    recipients = _term_reminder_recipients(term)
-    already = set(
-        Notice.objects.filter(dedupe_key=key, recipient__in=recipients).values_list("recipient_id", flat=True)
-    )
     org = term.organisation
     label = rules.reminder_stage_label(stage)
     title = f"换届提醒：{org.name}（{label}）"
@@ -279,6 +275,40 @@ def term_remind(*, term: Term, today: dt.date) -> int:
         f"{org.name}第{term.number}届班子于{term.elected_on:%Y年%m月%d日}选举产生，"
         f"届满日期为{term.expires_on:%Y年%m月%d日}（{label}）。"
         "请按《中国共产党基层组织选举工作条例》做好换届准备，按期换届。"
+    )
+    return notices_send(
+        recipients=_term_reminder_recipients(term),
+        key=key,
+        kind=NoticeKind.TERM_REMINDER,
+        title=title,
+        body=body,
+        organisation=org,
+        term=term,
+        email=True,
+    )
+
+
+def notices_send(
+    *,
+    recipients,
+    key: str,
+    kind: str,
+    title: str,
+    body: str = "",
+    organisation: Organisation | None = None,
+    term: Term | None = None,
+    link: str = "",
+    email: bool = False,
+) -> int:
+    """One notice per recipient for ``key`` (and an email after commit, with ``email``); returns how many.
+
+    The unique (recipient, dedupe_key) row is the guard: a second run on the same
+    day, or a second beat process at the same moment, fails to insert and sends
+    nothing. The look-up of existing keys first only saves the failed inserts.
+    """
+    recipients = list(recipients)
+    already = set(
+        Notice.objects.filter(dedupe_key=key, recipient__in=recipients).values_list("recipient_id", flat=True)
     )
     created = 0
     for user in recipients:
@@ -288,17 +318,18 @@ def term_remind(*, term: Term, today: dt.date) -> int:
             with transaction.atomic():
                 Notice.objects.create(
                     recipient=user,
-                    organisation=org,
+                    organisation=organisation,
                     term=term,
-                    kind=NoticeKind.TERM_REMINDER,
+                    kind=kind,
                     dedupe_key=key,
                     title=title,
                     body=body,
+                    link=link,
                 )
         except IntegrityError:
             continue  # another run got there first
         created += 1
-        if user.email:
+        if email and user.email:
             transaction.on_commit(lambda u=user: _send_email(u.email, title, body))
     return created
 

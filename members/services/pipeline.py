@@ -18,12 +18,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from branches.models import Grant, Notice, NoticeKind, Organisation, Role
+from branches.models import Grant, NoticeKind, Organisation, Role
 from branches.rules import add_years
+from branches.services import notices_send
 
 from .. import rules
 from ..models import Member, MemberStatus, Stage, StageChange
@@ -210,35 +211,25 @@ def branch_secretaries(organisation_ids) -> dict[int, list]:
 
 
 def notify_secretaries(
-    *, organisation: Organisation, recipients, key: str, title: str, body: str, kind=NoticeKind.GENERAL
+    *,
+    organisation: Organisation,
+    recipients,
+    key: str,
+    title: str,
+    body: str,
+    kind=NoticeKind.GENERAL,
+    link="",
 ) -> int:
-    """One notice per recipient for ``key``; the unique (recipient, dedupe_key) row stops a rerun.
-
-    The same pattern as branches.services.term_remind: the insert, not a prior
-    check, is the guard, so two runs at the same moment still send once.
-    """
-    recipients = list(recipients)
-    already = set(
-        Notice.objects.filter(dedupe_key=key, recipient__in=recipients).values_list("recipient_id", flat=True)
+    """One notice per recipient for ``key``, guarded by the unique row (branches.services.notices_send)."""
+    return notices_send(
+        recipients=recipients,
+        key=key,
+        kind=kind,
+        title=title,
+        body=body,
+        organisation=organisation,
+        link=link,
     )
-    created = 0
-    for user in recipients:
-        if user.pk in already:
-            continue
-        try:
-            with transaction.atomic():
-                Notice.objects.create(
-                    recipient=user,
-                    organisation=organisation,
-                    kind=kind,
-                    dedupe_key=key,
-                    title=title,
-                    body=body,
-                )
-        except IntegrityError:
-            continue  # another run got there first
-        created += 1
-    return created
 
 
 def pipeline_events(member: Member, today: dt.date) -> list[tuple[str, dt.date, str, str]]:
@@ -321,5 +312,6 @@ def pipeline_reminders_send(*, today: dt.date | None = None) -> int:
                     key=f"{event}-{member.pk}-{about:%Y%m%d}",
                     title=title,
                     body=body,
+                    link=member.get_absolute_url(),
                 )
     return total

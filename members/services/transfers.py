@@ -13,6 +13,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from branches.models import Grant, Organisation, Role
@@ -62,7 +63,12 @@ def _has_pending(member: Member) -> bool:
 def _notify(organisation: Organisation, key: str, title: str, body: str) -> int:
     recipients = branch_secretaries([organisation.pk]).get(organisation.pk, [])
     return notify_secretaries(
-        organisation=organisation, recipients=recipients, key=key, title=title, body=body
+        organisation=organisation,
+        recipients=recipients,
+        key=key,
+        title=title,
+        body=body,
+        link=reverse("members:transfers", args=[organisation.pk]),
     )
 
 

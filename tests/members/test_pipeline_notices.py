@@ -39,6 +39,7 @@ def test_probation_ending_within_30_days(tree, people, today, sent):
         notice = Notice.objects.get(recipient=people["secretary"])
         assert "预备期即将届满" in notice.title and notice.organisation == tree["branch"]
         assert "还有30天" in notice.body
+        assert notice.link == member.get_absolute_url()
 
 
 def test_run_twice_sends_once(tree, people):

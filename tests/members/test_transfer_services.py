@@ -223,3 +223,18 @@ def test_transfer_in_checks(tree, fields, error_field):
 def test_future_date_refused(tree, mover):
     with pytest.raises(ValidationError):
         send(mover, tree["other_branch"], on=D(2099, 1, 1))
+
+
+def test_incoming_transfer_notice_links_to_the_transfers_page(tree, roster, outsider):
+    import datetime as dt
+
+    from django.urls import reverse
+
+    from branches.models import Notice
+    from members.services import transfers
+
+    transfers.transfer_out_internal(
+        member=roster["members"][0], to_organisation=tree["sibling_branch"], on=dt.date(2026, 11, 1)
+    )
+    notice = Notice.objects.get(recipient=outsider)
+    assert notice.link == reverse("members:transfers", args=[tree["sibling_branch"].pk])

@@ -469,3 +469,130 @@ class RosterImport(models.Model):
 
     def __str__(self):
         return f"{self.organisation} {self.original_name}"
+
+
+# The kind of each category (members/dues.py holds the same sets): a percentage by bracket, a fixed amount.
+DUES_RATE_CATEGORIES = (DuesCategory.EMPLOYED, DuesCategory.RETIRED)
+DUES_FIXED_CATEGORIES = (DuesCategory.STUDENT, DuesCategory.UNEMPLOYED, DuesCategory.SUBSISTENCE)
+
+
+class DuesRate(models.Model):
+    """党费交纳标准: one bracket, fixed amount or farmer's range of the dues table, by year.
+
+    Seeded with the 2008 national standard; admins add a year's rows when the standard
+    changes. A category's rows of a year are in force from that year until a later year
+    has a complete set for it (one row without an upper bound); see members/dues.py.
+    """
+
+    year = models.PositiveSmallIntegerField("起始年度", help_text="自该年度起执行，直至以后年度另有标准。")
+    category = models.CharField("党费类别", max_length=20, choices=DuesCategory.choices)
+    upper = models.DecimalField(
+        "月工资收入基数上限（元，含）",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="仅按比例交纳的类别填写；留空表示无上限（最高一档）。某年度某类别有了无上限的一条，该年度标准即生效，录入新标准时请最后录入这一条。",
+    )
+    percent = models.DecimalField(
+        "交纳比例（%）",
+        max_digits=6,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text="例如 0.5 表示 0.5%。",
+    )
+    amount = models.DecimalField("固定月缴额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    min_amount = models.DecimalField(
+        "月缴额下限（元）",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="农民党员，由党支部在此范围内确定。",
+    )
+    max_amount = models.DecimalField(
+        "月缴额上限（元）", max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "党费交纳标准"
+        verbose_name_plural = "党费交纳标准"
+        ordering = ["-year", "category", F("upper").asc(nulls_last=True)]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=DuesCategory.values), name="dues_rate_category_valid"
+            ),
+            # Exactly one way of fixing the amount: a percentage, a fixed amount, or the farmer's range.
+            models.CheckConstraint(
+                condition=Q(
+                    percent__isnull=False,
+                    amount__isnull=True,
+                    min_amount__isnull=True,
+                    max_amount__isnull=True,
+                )
+                | Q(
+                    percent__isnull=True,
+                    amount__isnull=False,
+                    min_amount__isnull=True,
+                    max_amount__isnull=True,
+                )
+                | Q(
+                    percent__isnull=True,
+                    amount__isnull=True,
+                    min_amount__isnull=False,
+                    max_amount__isnull=False,
+                ),
+                name="dues_rate_one_kind",
+                violation_error_message="比例、固定月缴额、月缴额范围三者须填且只填一项。",
+            ),
+            # The kind follows the category, as the forms and pages expect (members/dues.py).
+            models.CheckConstraint(
+                condition=Q(category__in=DUES_RATE_CATEGORIES, percent__isnull=False)
+                | Q(category__in=DUES_FIXED_CATEGORIES, amount__isnull=False)
+                | Q(category=DuesCategory.FARMER, min_amount__isnull=False),
+                name="dues_rate_kind_of_category",
+                violation_error_message="在职、离退休按比例；学生、下岗失业、低保为固定月缴额；农民为月缴额范围。",
+            ),
+            models.CheckConstraint(
+                condition=Q(upper__isnull=True) | Q(percent__isnull=False, upper__gt=0),
+                name="dues_rate_upper_only_for_brackets",
+                violation_error_message="只有按比例交纳的档次可以设置基数上限，且上限应大于0。",
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | Q(percent__gt=0, percent__lte=100),
+                name="dues_rate_percent_range",
+                violation_error_message="交纳比例应大于0且不超过100。",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0), name="dues_rate_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_amount__isnull=True) | Q(min_amount__gte=0, max_amount__gte=F("min_amount")),
+                name="dues_rate_range_ordered",
+                violation_error_message="月缴额下限不能为负数，且不能高于上限。",
+            ),
+            models.UniqueConstraint(
+                fields=["year", "category", "upper"],
+                condition=Q(upper__isnull=False),
+                name="dues_rate_one_bracket_per_bound",
+                violation_error_message="该年度该类别已有相同上限的档次。",
+            ),
+            models.UniqueConstraint(
+                fields=["year", "category"],
+                condition=Q(upper__isnull=True),
+                name="dues_rate_one_open_row",
+                violation_error_message="该年度该类别已有无上限的记录（最高一档或固定标准）。",
+            ),
+        ]
+
+    def __str__(self):
+        label = f"{self.year}年起 {self.get_category_display()}"
+        if self.percent is not None:
+            bound = f"≤{self.upper}元" if self.upper is not None else "最高一档"
+            return f"{label} {bound} {self.percent.normalize():f}%"
+        if self.amount is not None:
+            return f"{label} 每月{self.amount}元"
+        return f"{label} 每月{self.min_amount}—{self.max_amount}元"

@@ -10,20 +10,49 @@ scopes it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache, partial
 
-from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 
 from branches import access
 from branches.db import pinyin
 from branches.rules import add_months
 
 from . import dues
-from .models import PARTY_STAGES, DuesBase, DuesPayment, Member, MemberStatus, Remittance
+from .models import PARTY_STAGES, DuesBase, DuesPayment, DuesRate, Member, MemberStatus, Remittance
 from .selectors import visible_members
 
 ZERO = Decimal("0.00")
+
+RATE_FIELDS = ("year", "category", "upper", "percent", "amount", "min_amount", "max_amount")
+
+
+def dues_rates(year: int) -> tuple[dues.Rate, ...]:
+    """The dues table in force in ``year`` (党费交纳标准, admin-editable), as plain values: one query.
+
+    Not cached across calls, so an admin's change shows at once on every web node; a
+    caller computing many amounts loads the table once and passes it on.
+    """
+    rows = [dues.Rate(*row) for row in DuesRate.objects.filter(year__lte=year).values_list(*RATE_FIELDS)]
+    return dues.rates_in_force(rows, year)
+
+
+Rates = Callable[[], tuple[dues.Rate, ...]]
+
+
+def rates_loader(year: int) -> Rates:
+    """``dues_rates(year)`` read on the first call and kept: one per page or service call, not per member.
+
+    Pages whose members all have a base never read the table at all.
+    """
+    return cache(partial(dues_rates, year))
+
+
+def _default_rates() -> tuple[dues.Rate, ...]:
+    return dues.DEFAULT_RATES
 
 
 def owing_members(members: QuerySet[Member], first: dt.date, last: dt.date) -> QuerySet[Member]:
@@ -62,16 +91,22 @@ def bases_by_member(member_ids, year: int) -> tuple[dict[int, DuesBase], dict[in
     return this_year, earlier
 
 
-def expected_due(member: Member, base: DuesBase | None, earlier: DuesBase | None) -> Decimal | None:
+def expected_due(
+    member: Member, base: DuesBase | None, earlier: DuesBase | None, rates: Rates = _default_rates
+) -> Decimal | None:
     """What the member owes a month: the year's base, else last known base, else a fixed category amount.
 
-    None when nothing is known (a salary or a farmer's amount not yet set).
+    ``rates`` loads the table in force in the year (``rates_loader``); it is called only
+    for a fixed category. None when nothing is known (a salary or a farmer's amount not
+    yet set).
     """
     if base is not None:
         return base.monthly_amount
     if earlier is not None:
         return earlier.monthly_amount
-    return dues.FIXED_AMOUNTS.get(member.dues_category)
+    if member.dues_category not in dues.FIXED_CATEGORIES:
+        return None
+    return dues.fixed_amount(member.dues_category, rates())
 
 
 # ---------------------------------------------------------------- the month
@@ -102,10 +137,11 @@ def month_rows(members: QuerySet[Member], month: dt.date) -> list[SheetRow]:
     ids = [m.pk for m in members]
     this_year, earlier = bases_by_member(ids, month.year)
     payments = {p.member_id: p for p in DuesPayment.objects.filter(member_id__in=ids, month=month)}
+    rates = rates_loader(month.year)
     rows = []
     for member in members:
         payment = payments.get(member.pk)
-        due = expected_due(member, this_year.get(member.pk), earlier.get(member.pk))
+        due = expected_due(member, this_year.get(member.pk), earlier.get(member.pk), rates)
         if due is None and payment is not None:
             due = payment.amount_due
         rows.append(SheetRow(member=member, due=due, payment=payment))
@@ -184,10 +220,11 @@ def register(user, organisation, year: int, *, today: dt.date) -> Register:
         for p in DuesPayment.objects.filter(member_id__in=ids, month__gte=months[0], month__lte=months[-1])
     }
     current = dues.month_start(today)
+    rates = rates_loader(year)
     rows = []
     for member in members:
         base = this_year.get(member.pk)
-        monthly = expected_due(member, base, earlier.get(member.pk))
+        monthly = expected_due(member, base, earlier.get(member.pk), rates)
         row = RegisterRow(
             member=member,
             monthly=monthly,
@@ -246,40 +283,65 @@ def arrears_months(members: QuerySet[Member], *, as_of: dt.date, min_months: int
     Counted back from the last complete month before ``as_of`` (the current month is
     still open); a month counts as paid when a payment with a date is recorded for
     it. Months before the branch's first dues record are not counted: the portal
-    does not know them. Longest runs first. Three queries however many members.
+    does not know them. Longest runs first.
 
-    For the flags of DOMAIN §2 (自行脱党 review) call it with
-    ``min_months=dues.ARREARS_FLAG_MONTHS``; the caller scopes ``members``.
+    Two queries whatever the size of the scope, and no payment row comes back to
+    Python: the first month each branch has on record (a row per branch), then the
+    members whose run is long enough, each with the last month they paid, the
+    database filtering out everyone else. For the flags of DOMAIN §2 (自行脱党
+    review) call it with ``min_months=dues.ARREARS_FLAG_MONTHS``; the caller scopes
+    ``members``.
     """
     through = dues.previous_month(dues.month_start(as_of))
+    min_months = max(min_months, 1)
+    # A run of min_months or more, ending with ``through``, starts on or before this month.
+    latest_start = add_months(through, 1 - min_months)
     members = members.filter(status=MemberStatus.ACTIVE, stage__in=PARTY_STAGES)
-    last_paid = dict(
-        DuesPayment.objects.filter(member__in=members, paid_on__isnull=False, month__lte=through)
-        .values_list("member_id")
-        .annotate(last=Max("month"))
-        .values_list("member_id", "last")
-    )
     records_from = dict(
         DuesPayment.objects.filter(member__organisation__in=members.values("organisation_id"))
         .values_list("member__organisation_id")
         .annotate(first=Min("month"))
         .values_list("member__organisation_id", "first")
     )
+    # The run starts at the latest of: the branch's first record, the member's admission
+    # month, the month after the last paid one; all three must be on or before latest_start.
+    # So: the branch has a record by then, the member was admitted by then, and nothing is
+    # paid from then to ``through``. The last paid month, read for the rows kept only, is
+    # one backward step on the (member, month) unique index.
+    branch_known = DuesPayment.objects.filter(
+        member__organisation=OuterRef("organisation_id"), month__lte=latest_start
+    )
+    paid_in_run = DuesPayment.objects.filter(
+        member=OuterRef("pk"), paid_on__isnull=False, month__gte=latest_start, month__lte=through
+    )
+    last_paid = DuesPayment.objects.filter(
+        member=OuterRef("pk"), paid_on__isnull=False, month__lte=through
+    ).order_by("-month")
+    candidates = (
+        members.filter(
+            Q(admitted_on__isnull=True) | Q(admitted_on__lt=dues.next_month(latest_start)),
+            ~Exists(paid_in_run),
+            Exists(branch_known),
+        )
+        .annotate(dues_last_paid=Subquery(last_paid.values("month")[:1]))
+        .select_related("organisation")
+        .order_by(pinyin("name"), "pk")
+    )
     found = []
-    for member in members.select_related("organisation").order_by(pinyin("name"), "pk"):
+    for member in candidates:
         months = dues.consecutive_unpaid_months(
             through=through,
-            last_paid=last_paid.get(member.pk),
+            last_paid=member.dues_last_paid,
             owes_from=member.admitted_on,
             records_from=records_from.get(member.organisation_id),
         )
-        if months >= max(min_months, 1):
+        if months >= min_months:
             found.append(
                 Arrears(
                     member=member,
                     months=months,
                     since=add_months(through, 1 - months),
-                    last_paid=last_paid.get(member.pk),
+                    last_paid=member.dues_last_paid,
                 )
             )
     found.sort(key=lambda a: -a.months)
@@ -307,6 +369,7 @@ class BaseRow:
     member: Member
     base: DuesBase | None
     earlier: DuesBase | None
+    rates: Rates = _default_rates  # the year's table, loaded once for all rows (``rates_loader``)
 
     @property
     def category(self) -> str:
@@ -322,7 +385,7 @@ class BaseRow:
 
     @property
     def monthly(self) -> Decimal | None:
-        return expected_due(self.member, self.base, self.earlier)
+        return expected_due(self.member, self.base, self.earlier, self.rates)
 
 
 def bases_sheet(user, organisation, year: int) -> list[BaseRow]:
@@ -336,7 +399,8 @@ def base_rows(members: QuerySet[Member], year: int) -> list[BaseRow]:
         owing_members(members, dt.date(year, 1, 1), dt.date(year, 12, 1)).order_by(pinyin("name"), "pk")
     )
     this_year, earlier = bases_by_member([m.pk for m in members], year)
-    return [BaseRow(m, this_year.get(m.pk), earlier.get(m.pk)) for m in members]
+    rates = rates_loader(year)
+    return [BaseRow(m, this_year.get(m.pk), earlier.get(m.pk), rates) for m in members]
 
 
 # ---------------------------------------------------------------- remittances (上缴)

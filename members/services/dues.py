@@ -171,8 +171,11 @@ class BaseEntry:
     base: Decimal | None = None
 
 
-def base_error(category: str, base: Decimal | None) -> str | None:
-    """The Chinese message for a category and base that give no amount, or None when they do."""
+def base_error(category: str, base: Decimal | None, rates=dues.DEFAULT_RATES) -> str | None:
+    """The Chinese message for a category and base that give no amount, or None when they do.
+
+    ``rates`` is the dues table in force in the year (``selectors_dues.dues_rates``).
+    """
     if category not in dues.CATEGORIES:
         return "请选择党费类别。"
     if not dues.needs_base(category):
@@ -183,7 +186,7 @@ def base_error(category: str, base: Decimal | None) -> str | None:
     if message:
         return message
     if category in dues.FIXED_BY_BRANCH:
-        low, high = dues.FARMER_RANGE
+        low, high = dues.amount_range(category, rates)
         if not low <= base <= high:
             return f"农民党员每月交纳{low}元至{high}元，由党支部确定。"
     return None
@@ -206,10 +209,12 @@ def dues_bases_set(
 ) -> BasesResult:
     """Fix the year's dues category and base for the branch's members (核定党费基数), all at once.
 
-    The amount is computed by ``dues.monthly_dues``. A correction within the year also
-    corrects the amount due on that year's months not yet paid; for the current year
-    the member's dues category follows. Lines with no base where one is needed are
-    skipped (not yet fixed), lines for members not on the list are refused.
+    The amount is computed by ``dues.monthly_dues`` with the dues table in force in
+    ``year`` (one query), so an admin's standard for a later year leaves earlier years'
+    amounts alone. A correction within the year also corrects the amount due on that
+    year's months not yet paid; for the current year the member's dues category follows.
+    Lines with no base where one is needed are skipped (not yet fixed), lines for members
+    not on the list are refused.
     """
     _check_branch(organisation)
     today = today or timezone.localdate()
@@ -220,6 +225,8 @@ def dues_bases_set(
     by_id = {row.member.pk: row for row in rows}
     if any(e.member_id not in by_id for e in entries) or len({e.member_id for e in entries}) != len(entries):
         raise ValidationError("提交的名单中有不属于本支部的人员，未保存任何记录。")
+    # The rows carry the year's table; it is read once, on the first line that needs it.
+    rates = rows[0].rates if rows else selectors_dues.rates_loader(year)
     errors: dict[str, list[str]] = {}
     objects: list[DuesBase] = []
     skipped = 0
@@ -228,12 +235,12 @@ def dues_bases_set(
         if entry.category in dues.CATEGORIES and dues.needs_base(entry.category) and entry.base is None:
             skipped += 1
             continue
-        message = base_error(entry.category, entry.base)
+        message = base_error(entry.category, entry.base, rates())
         if message:
             errors.setdefault(f"base-{entry.member_id}", []).append(f"{row.member.name}：{message}")
             continue
         base = entry.base if dues.needs_base(entry.category) else Decimal("0.00")
-        amount = dues.monthly_dues(entry.category, base)
+        amount = dues.monthly_dues(entry.category, base, rates())
         old = row.base
         if old is not None and (old.category, old.base, old.monthly_amount) == (entry.category, base, amount):
             continue

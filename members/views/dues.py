@@ -295,6 +295,8 @@ def dues_amount(request):
     """The monthly amount for a category and base, as the bases page shows it beside each line (htmx)."""
     row = request.GET.get("row", "")
     category = request.GET.get(f"category-{row}", "")
+    year = request.GET.get("year", "")
+    rates = selectors_dues.dues_rates(int(year) if year.isdigit() else timezone.localdate().year)
     raw = (request.GET.get(f"base-{row}") or "").strip()
     field = MoneyField(required=False)
     try:
@@ -302,13 +304,13 @@ def dues_amount(request):
     except ValidationError as error:
         return HttpResponse(format_html('<span class="text-danger">{}</span>', error.messages[0]))
     if not dues.needs_base(category) and category in dues.CATEGORIES:
-        return HttpResponse(format_html("{} 元", dues.monthly_dues(category, 0)))
+        return HttpResponse(format_html("{} 元", dues.monthly_dues(category, 0, rates)))
     if base is None:
         return HttpResponse('<span class="text-muted">未核定</span>')
-    message = services.base_error(category, base)
+    message = services.base_error(category, base, rates)
     if message:
         return HttpResponse(format_html('<span class="text-danger">{}</span>', message))
-    return HttpResponse(format_html("{} 元", dues.monthly_dues(category, base)))
+    return HttpResponse(format_html("{} 元", dues.monthly_dues(category, base, rates)))
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,4 +1,8 @@
-"""The 2008 dues table at and around each bracket edge, rounding, and who owes which month (members/dues.py)."""
+"""The 2008 dues table at and around each bracket edge, rounding, and who owes which month (members/dues.py).
+
+The edge cases run twice: on the module's default table, and on the rows the data
+migration seeded into the database (members.models.DuesRate) as the selector reads them.
+"""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,10 +11,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from members import dues
-from members.models import DuesCategory
+from members import dues, selectors_dues
+from members.models import DuesCategory, DuesRate
 
 D = Decimal
+
+
+# The marker, rather than requesting ``db`` inside the fixture, lets pytest-django run these
+# with the other database tests, before any transactional test flushes the seeded rows.
+@pytest.fixture(params=["default table", pytest.param("rows from the database", marks=pytest.mark.django_db)])
+def table(request):
+    if request.param == "default table":
+        return dues.DEFAULT_RATES
+    rates = selectors_dues.dues_rates(2026)
+    # Every row in force comes from the seeded table, none from the code's fallback.
+    seeded = {dues.Rate(*row) for row in DuesRate.objects.values_list(*selectors_dues.RATE_FIELDS)}
+    assert len(seeded) == len(rates) and set(rates) == seeded
+    return rates
 
 
 @pytest.mark.parametrize(
@@ -27,8 +44,8 @@ D = Decimal
         ("25000", "500.00"),
     ],
 )
-def test_employed_brackets(base, expected):
-    assert dues.monthly_dues(DuesCategory.EMPLOYED, D(base)) == D(expected)
+def test_employed_brackets(table, base, expected):
+    assert dues.monthly_dues(DuesCategory.EMPLOYED, D(base), table) == D(expected)
 
 
 @pytest.mark.parametrize(
@@ -41,27 +58,27 @@ def test_employed_brackets(base, expected):
         ("8000", "80.00"),
     ],
 )
-def test_retired_brackets(base, expected):
-    assert dues.monthly_dues(DuesCategory.RETIRED, D(base)) == D(expected)
+def test_retired_brackets(table, base, expected):
+    assert dues.monthly_dues(DuesCategory.RETIRED, D(base), table) == D(expected)
 
 
 @pytest.mark.parametrize("category", ["student", "unemployed", "subsistence"])
 @pytest.mark.parametrize("base", [D("0"), D("0.00"), D("12000"), 0])
-def test_fixed_categories_pay_twenty_fen(category, base):
-    assert dues.monthly_dues(category, base) == D("0.20")
+def test_fixed_categories_pay_twenty_fen(table, category, base):
+    assert dues.monthly_dues(category, base, table) == D("0.20")
 
 
 @pytest.mark.parametrize(
     ("amount", "expected"), [("0.20", "0.20"), ("0.5", "0.50"), ("1.00", "1.00"), ("1", "1.00")]
 )
-def test_farmer_pays_the_branch_amount(amount, expected):
-    assert dues.monthly_dues("farmer", D(amount)) == D(expected)
+def test_farmer_pays_the_branch_amount(table, amount, expected):
+    assert dues.monthly_dues("farmer", D(amount), table) == D(expected)
 
 
 @pytest.mark.parametrize("amount", ["0.19", "1.01", "0", "5"])
-def test_farmer_amount_outside_bounds_is_refused(amount):
+def test_farmer_amount_outside_bounds_is_refused(table, amount):
     with pytest.raises(ValueError):
-        dues.monthly_dues("farmer", D(amount))
+        dues.monthly_dues("farmer", D(amount), table)
 
 
 @pytest.mark.parametrize(
@@ -80,24 +97,37 @@ def test_farmer_amount_outside_bounds_is_refused(amount):
         ("student", D("-1")),
     ],
 )
-def test_invalid_input_raises_value_error(category, base):
+def test_invalid_input_raises_value_error(table, category, base):
     with pytest.raises(ValueError):
-        dues.monthly_dues(category, base)
+        dues.monthly_dues(category, base, table)
 
 
-def test_rounding_is_half_up_not_bankers():
+def test_rounding_is_half_up_not_bankers(table):
     # 0.5 % of 2001.00 = 10.005 → 10.01 (banker's rounding would give 10.00)
-    assert dues.monthly_dues("employed", D("2001.00")) == D("10.01")
+    assert dues.monthly_dues("employed", D("2001.00"), table) == D("10.01")
     # 0.5 % of 2003.00 = 10.015 → 10.02
-    assert dues.monthly_dues("employed", D("2003.00")) == D("10.02")
+    assert dues.monthly_dues("employed", D("2003.00"), table) == D("10.02")
     # 1.5 % of 6001.00 = 90.015 → 90.02
-    assert dues.monthly_dues("employed", D("6001.00")) == D("90.02")
+    assert dues.monthly_dues("employed", D("6001.00"), table) == D("90.02")
     # 0.5 % of 2000.90 = 10.0045 → 10.00 (only the third decimal counts)
-    assert dues.monthly_dues("employed", D("2000.90")) == D("10.00")
+    assert dues.monthly_dues("employed", D("2000.90"), table) == D("10.00")
 
 
-def test_every_model_category_is_in_the_table():
-    assert set(DuesCategory.values) == set(dues.CATEGORIES)
+def test_every_model_category_is_in_the_table(table):
+    assert set(DuesCategory.values) == set(dues.CATEGORIES) == {r.category for r in table}
+
+
+def test_the_seeded_table_is_the_default_table(db):
+    assert set(selectors_dues.dues_rates(2008)) == set(dues.DEFAULT_RATES)
+    assert len(selectors_dues.dues_rates(2008)) == len(dues.DEFAULT_RATES)
+
+
+def test_the_old_shapes_of_the_table_still_read_2008():
+    assert dues.RATE_BRACKETS["employed"][0] == (D("3000"), D("0.005"))
+    assert dues.RATE_BRACKETS["retired"][-1] == (None, D("0.01"))
+    fixed, farmer = dues.FIXED_AMOUNTS, dues.FARMER_RANGE
+    assert fixed == {"student": D("0.20"), "unemployed": D("0.20"), "subsistence": D("0.20")}
+    assert farmer == (D("0.20"), D("1.00"))
 
 
 money = st.decimals(min_value=D("0"), max_value=D("1000000"), places=2, allow_nan=False, allow_infinity=False)

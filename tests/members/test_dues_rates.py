@@ -244,5 +244,9 @@ def test_amount_preview_uses_the_years_table(login, secretary, roster):
     DuesRate.objects.create(year=2030, category="student", amount=Decimal("0.50"))
     client = login(secretary)
     url = reverse("members:dues_amount")
-    assert "0.20 元" in client.get(url, {"row": "1", "category-1": "student", "year": "2026"}).content.decode()
-    assert "0.50 元" in client.get(url, {"row": "1", "category-1": "student", "year": "2030"}).content.decode()
+    assert (
+        "0.20 元" in client.get(url, {"row": "1", "category-1": "student", "year": "2026"}).content.decode()
+    )
+    assert (
+        "0.50 元" in client.get(url, {"row": "1", "category-1": "student", "year": "2030"}).content.decode()
+    )

@@ -35,9 +35,6 @@ def committee_panel(request, organisation) -> str:
             "org": organisation,
             "appointments": appointments,
             "can_record": organisation.is_active and access.can_record(request.user, organisation),
-            "can_see_roster": access.visible_organisations(request.user, as_member=False)
-            .filter(pk=organisation.pk)
-            .exists(),
         },
         request=request,
     )

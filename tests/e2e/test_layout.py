@@ -113,18 +113,19 @@ def open_and_check(new_page, name, viewport, user, url, status):
     return page
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["375", "1280"])
 @pytest.mark.parametrize("name", list(PAGES))
-def test_page_fits_screen(demo, new_page, name, viewport):
+def test_page_fits_screen(demo, new_page, name):
+    """Both widths in one test: the demo is built once a test, and that is most of the time."""
     username, url, status = PAGES[name]
     user = get_user_model().objects.get(username=username) if username else None
-    page = open_and_check(new_page, name, viewport, user, url(), status)
-    expect(page.locator("h1").first).to_be_visible()
-    # Every page keeps the brand in reach, and a logged-in user the notices.
-    expect(page.locator(".navbar-brand")).to_be_visible()
-    if user is not None:
-        bell = page.get_by_role("link", name="通知").locator("visible=true")
-        expect(bell).to_have_count(1)
+    for viewport in (PHONE, DESKTOP):
+        page = open_and_check(new_page, name, viewport, user, url(), status)
+        expect(page.locator("h1").first).to_be_visible()
+        # Every page keeps the brand in reach, and a logged-in user the notices.
+        expect(page.locator(".navbar-brand")).to_be_visible()
+        if user is not None:
+            bell = page.get_by_role("link", name="通知").locator("visible=true")
+            expect(bell).to_have_count(1)
 
 
 def test_phone_menu_opens_and_shows_unread_notices(demo, new_page):

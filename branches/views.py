@@ -1,5 +1,7 @@
 """Pages of organisations, terms and notices. Each lookup goes through branches.access."""
 
+import copy
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -17,7 +19,7 @@ from .forms import (
     TermOpenForm,
     TreeFilterForm,
 )
-from .models import Organisation, OrgKind
+from .models import OrgKind
 
 TREE_PAGE_SIZE = 200
 LIST_PAGE_SIZE = 50
@@ -127,7 +129,8 @@ def organisation_create(request, pk):
 
 def organisation_edit(request, pk):
     org = access.get_organisation_or_404(request.user, pk, edit=True)
-    form = OrganisationForm(request.POST or None, instance=Organisation.objects.get(pk=org.pk))
+    # A copy: a form that fails validation must not leave its values on the page's organisation.
+    form = OrganisationForm(request.POST or None, instance=copy.copy(org))
     if request.method == "POST" and form.is_valid():
         try:
             services.organisation_update(

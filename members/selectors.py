@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Avg, Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models.fields.json import KT
 from django.http import Http404
 
 from branches import access
@@ -10,7 +11,7 @@ from branches.db import pinyin
 from branches.models import Organisation
 
 from . import rules
-from .models import Appointment, Member, Position
+from .models import Appointment, Member, Position, RosterImport
 
 
 def visible_members(user) -> QuerySet[Member]:
@@ -53,6 +54,29 @@ def get_appointment_or_404(user, pk, *, edit: bool = False) -> Appointment:
 def recent_dues(member: Member, months: int = 12):
     """The member's last months of dues, newest first — what a member sees of their own 党费."""
     return member.dues_payments.order_by("-month")[:months]
+
+
+def get_import_or_404(user, pk) -> RosterImport:
+    """A roster import if the user keeps the records of its branch; 404 otherwise (another branch's too)."""
+    try:
+        roster_import = RosterImport.objects.select_related("organisation", "uploaded_by").get(
+            pk=pk, organisation__in=access.visible_organisations(user, as_member=False)
+        )
+    except (RosterImport.DoesNotExist, ValueError, TypeError):
+        raise Http404("没有找到该导入记录，或您无权查看。") from None
+    if not access.can_record(user, roster_import.organisation):
+        raise Http404("没有找到该导入记录，或您无权查看。")
+    return roster_import
+
+
+def recent_imports(organisation, limit: int = 10):
+    """The branch's latest imports; a large file's summary weighs megabytes, so only its phase is read."""
+    return (
+        RosterImport.objects.filter(organisation=organisation)
+        .select_related("uploaded_by")
+        .defer("summary")
+        .annotate(phase=KT("summary__phase"))[:limit]
+    )
 
 
 def can_see_personal(user, member: Member) -> bool:

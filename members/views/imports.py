@@ -13,7 +13,6 @@ from celery import current_app
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models.fields.json import KT
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -35,19 +34,6 @@ PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_FILTERS = {"": "全部", "new": "新增", "updated": "更新", "unchanged": "无变化"}
 STEP_LABELS = {"reading": "读取文件", "checking": "逐行校验", "writing": "写入花名册"}
-
-
-def _get_import_for_user(user, pk) -> RosterImport:
-    """The import if the user keeps the records of its branch; 404 otherwise (another branch's too)."""
-    try:
-        roster_import = RosterImport.objects.select_related("organisation", "uploaded_by").get(
-            pk=pk, organisation__in=access.visible_organisations(user, as_member=False)
-        )
-    except (RosterImport.DoesNotExist, ValueError, TypeError):
-        raise Http404("没有找到该导入记录，或您无权查看。") from None
-    if not access.can_record(user, roster_import.organisation):
-        raise Http404("没有找到该导入记录，或您无权查看。")
-    return roster_import
 
 
 def _crumbs(user, org):
@@ -85,10 +71,7 @@ def import_upload(request, pk):
             "org": org,
             "form": form,
             # The summary of a large file weighs megabytes: the list reads only its phase.
-            "recent": RosterImport.objects.filter(organisation=org)
-            .select_related("uploaded_by")
-            .defer("summary")
-            .annotate(phase=KT("summary__phase"))[:10],
+            "recent": selectors.recent_imports(org),
             "breadcrumb": _crumbs(request.user, org),
             "current_crumb": "导入花名册",
         },
@@ -113,7 +96,7 @@ def _progress(roster_import: RosterImport) -> dict:
 
 
 def import_detail(request, pk):
-    roster_import = _get_import_for_user(request.user, pk)
+    roster_import = selectors.get_import_or_404(request.user, pk)
     summary = roster_import.summary
     roster_import.phase = summary.get("phase")
     context = {
@@ -150,7 +133,7 @@ def import_detail(request, pk):
 
 @require_POST
 def import_confirm(request, pk):
-    roster_import = _get_import_for_user(request.user, pk)
+    roster_import = selectors.get_import_or_404(request.user, pk)
     try:
         roster_import = services.roster_import_confirm(roster_import=roster_import, confirmed_by=request.user)
     except ValidationError as error:
@@ -170,7 +153,7 @@ def import_confirm(request, pk):
 @require_GET
 def import_status(request, pk):
     """The progress bar, polled by htmx; once the task has finished the page reloads itself."""
-    roster_import = _get_import_for_user(request.user, pk)
+    roster_import = selectors.get_import_or_404(request.user, pk)
     if roster_import.status != ImportStatus.RUNNING:
         if request.htmx:
             return HttpResponseClientRefresh()
@@ -185,7 +168,7 @@ def import_status(request, pk):
 
 @require_GET
 def import_errors_xlsx(request, pk):
-    roster_import = _get_import_for_user(request.user, pk)
+    roster_import = selectors.get_import_or_404(request.user, pk)
     if roster_import.status != ImportStatus.INVALID or not roster_import.summary.get("header_row"):
         raise Http404("该导入没有可下载的错误说明。")
     out = io.BytesIO()

@@ -133,6 +133,12 @@ class TransferDecideForm(forms.Form):
     )
 
 
+class TransferWithdrawForm(forms.Form):
+    on = forms.DateField(label="撤回日期", widget=DateInput(), initial=timezone.localdate)
+    reason = forms.CharField(label="撤回原因", max_length=150, widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = forms.BooleanField(label="我已确认：撤回后该党员仍在本支部花名册，对方不再能接收。")
+
+
 class MobilityForm(forms.ModelForm):
     class Meta:
         model = Member

@@ -253,6 +253,7 @@ class TransferStatus(models.TextChoices):
     PENDING = "pending", "待接收"
     ACCEPTED = "accepted", "已接收"
     REFUSED = "refused", "已退回"
+    WITHDRAWN = "withdrawn", "已撤回"
     COMPLETED = "completed", "已办结"
 
 

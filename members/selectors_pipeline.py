@@ -62,6 +62,18 @@ def visible_transfers(user) -> QuerySet[Transfer]:
     return Transfer.objects.filter(Q(from_organisation__in=orgs) | Q(to_organisation__in=orgs))
 
 
+def get_withdrawable_transfer_or_404(user, pk) -> Transfer:
+    """A pending in-portal transfer that the user's branch sent; 404 for anyone else."""
+    transfer = get_transfer_or_404(user, pk)
+    if not (
+        transfer.direction == TransferDirection.OUT_INTERNAL
+        and transfer.status == TransferStatus.PENDING
+        and access.can_record(user, transfer.from_organisation)
+    ):
+        raise Http404("没有找到可撤回的转接。")
+    return transfer
+
+
 def get_transfer_or_404(user, pk, *, decide: bool = False) -> Transfer:
     """The transfer if the user oversees either side; with ``decide``, only a pending one they receive.
 

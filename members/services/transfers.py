@@ -118,6 +118,32 @@ def transfer_out_internal(
 
 
 @transaction.atomic
+def transfer_withdraw(*, transfer: Transfer, on: dt.date, reason: str, withdrawn_by=None) -> Transfer:
+    """The sending branch takes back a transfer the receiver has not decided yet."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写撤回原因。"})
+    _not_future(on)
+    # Compare-and-set: only a transfer still pending is withdrawn, whatever the receiver does meanwhile.
+    done = Transfer.objects.filter(pk=transfer.pk, status=TransferStatus.PENDING).update(
+        status=TransferStatus.WITHDRAWN,
+        decided_on=on,
+        decided_by=withdrawn_by,
+        refuse_reason=f"转出方撤回：{reason}",
+    )
+    if not done:
+        raise ValidationError("该转接已被对方办理，不能撤回。")
+    transfer.refresh_from_db()
+    _notify(
+        transfer.to_organisation,
+        f"transfer-withdrawn-{transfer.pk}",
+        f"组织关系转接已撤回：{transfer.member.name}",
+        f"{transfer.from_organisation.name}撤回了{transfer.member.name}的组织关系转接。原因：{reason}",
+    )
+    return transfer
+
+
+@transaction.atomic
 def transfer_out_external(
     *,
     member: Member,

@@ -20,6 +20,7 @@ from ..forms_pipeline import (
     TransferExternalForm,
     TransferInForm,
     TransferInternalForm,
+    TransferWithdrawForm,
 )
 from ..models import PARTY_STAGES, MemberStatus
 from ..privacy import mask_id_number
@@ -186,6 +187,34 @@ def transfer_decide(request, pk):
     )
 
 
+def transfer_withdraw(request, pk):
+    """The sending secretary takes back a pending transfer (confirmation, reason)."""
+    transfer = selectors.get_withdrawable_transfer_or_404(request.user, pk)
+    form = TransferWithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transfer_withdraw(
+                transfer=transfer,
+                on=form.cleaned_data["on"],
+                reason=form.cleaned_data["reason"],
+                withdrawn_by=request.user,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"已撤回{transfer.member.name}的组织关系转接。")
+            return redirect(f"{_transfers_url(transfer.from_organisation_id)}?box=outgoing")
+    return render(
+        request,
+        "members/transfers/transfer_withdraw.html",
+        {
+            "form": form,
+            "transfer": transfer,
+            "breadcrumb": _crumbs(request.user, transfer.from_organisation),
+        },
+    )
+
+
 def mobility(request, pk):
     """流动党员 / 失联党员 of one member: the status form, and a quick form to record a report."""
     member = get_member_or_404(request.user, pk, edit=True)
@@ -274,4 +303,5 @@ urls = [
     path("<int:pk>/transfer/", transfer_out, name="transfer_out"),
     path("<int:pk>/mobility/", mobility, name="mobility"),
     path("transfers/<int:pk>/decide/", transfer_decide, name="transfer_decide"),
+    path("transfers/<int:pk>/withdraw/", transfer_withdraw, name="transfer_withdraw"),
 ]

@@ -238,3 +238,71 @@ def test_incoming_transfer_notice_links_to_the_transfers_page(tree, roster, outs
     )
     notice = Notice.objects.get(recipient=outsider)
     assert notice.link == reverse("members:transfers", args=[tree["sibling_branch"].pk])
+
+
+class TestWithdraw:
+    @pytest.fixture
+    def pending(self, tree, roster):
+        import datetime as dt
+
+        from members.services import transfers
+
+        return transfers.transfer_out_internal(
+            member=roster["members"][0], to_organisation=tree["sibling_branch"], on=dt.date(2026, 11, 1)
+        )
+
+    def test_sender_withdraws_and_receiver_hears(self, login, secretary, outsider, pending):
+        from django.urls import reverse
+
+        from branches.models import Notice
+
+        client = login(secretary)
+        url = reverse("members:transfer_withdraw", args=[pending.pk])
+        assert "确认撤回" in client.get(url).content.decode()
+        client.post(url, {"on": "2026-11-02", "reason": "转错支部"})  # no confirmation: nothing happens
+        pending.refresh_from_db()
+        assert pending.status == "pending"
+        client.post(url, {"on": "2026-11-02", "reason": "转错支部", "confirm": "on"})
+        pending.refresh_from_db()
+        assert pending.status == "withdrawn" and "转错支部" in pending.refuse_reason
+        assert Notice.objects.filter(
+            recipient=outsider, dedupe_key=f"transfer-withdrawn-{pending.pk}"
+        ).exists()
+        pending.member.refresh_from_db()
+        assert pending.member.organisation_id == pending.from_organisation_id and pending.member.is_active
+
+    def test_receiver_cannot_withdraw(self, login, outsider, pending):
+        from django.urls import reverse
+
+        url = reverse("members:transfer_withdraw", args=[pending.pk])
+        assert (
+            login(outsider).post(url, {"on": "2026-11-02", "reason": "x", "confirm": "on"}).status_code == 404
+        )
+        pending.refresh_from_db()
+        assert pending.status == "pending"
+
+    def test_decided_transfer_cannot_be_withdrawn(self, login, secretary, outsider, pending):
+        import datetime as dt
+
+        from django.urls import reverse
+
+        from members.services import transfers
+
+        transfers.transfer_decide(
+            transfer=pending, accept=True, on=dt.date(2026, 11, 2), reason="", decided_by=outsider
+        )
+        url = reverse("members:transfer_withdraw", args=[pending.pk])
+        assert login(secretary).get(url).status_code == 404
+
+    def test_service_refuses_after_the_receiver_decided(self, pending, outsider):
+        import datetime as dt
+
+        from django.core.exceptions import ValidationError
+
+        from members.services import transfers
+
+        transfers.transfer_decide(
+            transfer=pending, accept=False, on=dt.date(2026, 11, 2), reason="不符", decided_by=outsider
+        )
+        with pytest.raises(ValidationError, match="已被对方办理"):
+            transfers.transfer_withdraw(transfer=pending, on=dt.date(2026, 11, 3), reason="x")

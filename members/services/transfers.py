@@ -19,6 +19,7 @@ from django.utils import timezone
 from branches.models import Grant, Organisation, Role
 from branches.services import grant_role
 
+from .. import idcard
 from ..models import (
     PARTY_STAGES,
     Appointment,
@@ -30,7 +31,7 @@ from ..models import (
     TransferDirection,
     TransferStatus,
 )
-from .members import member_create, member_leave
+from .members import member_create, member_leave, member_update
 from .pipeline import branch_secretaries, notify_secretaries
 
 PENDING_EXISTS = "该党员已有一笔待接收的转接，请等待对方办理后再转出。"
@@ -187,6 +188,39 @@ def transfer_out_external(
     return transfer
 
 
+def _returning_member(id_number: str, organisation: Organisation, on: dt.date) -> Member | None:
+    """Someone who once transferred out of the portal and now comes back keeps their one record.
+
+    Their record is put back on the roster of ``organisation``; anyone else with the same ID
+    number (on a roster, expelled, deceased) is an error, never a second record.
+    """
+    if not id_number:
+        return None
+    try:
+        number = idcard.validate_id_number(id_number)
+    except ValidationError:
+        return None  # member_create reports the bad number
+    existing = Member.objects.select_for_update(of=("self",)).filter(id_number=number).first()
+    if existing is None:
+        return None
+    if existing.is_active:
+        raise ValidationError({"id_number": "该身份证号的党员仍在其他支部花名册上，请走系统内转接。"})
+    if existing.leave_kind != LeaveKind.TRANSFERRED_OUT:
+        raise ValidationError(
+            {"id_number": f"该身份证号的人员已{existing.get_leave_kind_display()}，不能转入。"}
+        )
+    Member.objects.filter(pk=existing.pk).update(
+        organisation=organisation,
+        party_group=None,
+        status=MemberStatus.ACTIVE,
+        leave_kind="",
+        left_on=None,
+        leave_reason="",
+    )
+    existing.refresh_from_db()
+    return existing
+
+
 @transaction.atomic
 def transfer_in_external(
     *,
@@ -216,7 +250,11 @@ def transfer_in_external(
     if errors:
         raise ValidationError(errors)
     member_fields["stage"] = stage
-    member = member_create(organisation=organisation, recorded_by=requested_by, **member_fields)
+    member = _returning_member(member_fields.get("id_number", ""), organisation, on)
+    if member is None:
+        member = member_create(organisation=organisation, recorded_by=requested_by, **member_fields)
+    else:
+        member = member_update(member=member, **member_fields)
     return Transfer.objects.create(
         member=member,
         direction=TransferDirection.IN_EXTERNAL,

@@ -306,3 +306,66 @@ class TestWithdraw:
         )
         with pytest.raises(ValidationError, match="已被对方办理"):
             transfers.transfer_withdraw(transfer=pending, on=dt.date(2026, 11, 3), reason="x")
+
+
+class TestReturningFromOutside:
+    """A member who transferred out of the portal and comes back keeps their one record."""
+
+    def _back(self, tree, member, **extra):
+        import datetime as dt
+
+        from members.services import transfers
+
+        fields = {
+            "name": member.name,
+            "gender": member.gender,
+            "birth_date": member.birth_date,
+            "id_number": member.id_number,
+            "stage": "full",
+            "admitted_on": dt.date(2014, 7, 1),
+            "confirmed_on": dt.date(2015, 7, 1),
+        }
+        fields.update(extra)
+        return transfers.transfer_in_external(
+            organisation=tree["other_branch"],
+            external_organisation="外省某党支部",
+            letter_no="外转〔2026〕8号",
+            on=dt.date(2026, 11, 20),
+            **fields,
+        )
+
+    def test_comes_back_on_the_same_record(self, tree, roster):
+        import datetime as dt
+
+        from members.services import transfers
+
+        member = roster["members"][2]
+        transfers.transfer_out_external(
+            member=member,
+            external_organisation="外省某党支部",
+            letter_no="转〔2026〕1号",
+            on=dt.date(2026, 3, 1),
+        )
+        transfer = self._back(tree, member)
+        member.refresh_from_db()
+        assert transfer.member_id == member.pk
+        assert member.is_active and member.organisation == tree["other_branch"] and member.leave_kind == ""
+        assert Member.objects.filter(id_number=member.id_number).count() == 1
+
+    def test_someone_still_on_a_roster_cannot_arrive_from_outside(self, tree, roster):
+        from django.core.exceptions import ValidationError
+
+        with pytest.raises(ValidationError, match="仍在其他支部花名册上"):
+            self._back(tree, roster["members"][0])
+
+    def test_deceased_cannot_return(self, tree, roster):
+        import datetime as dt
+
+        from django.core.exceptions import ValidationError
+
+        from members.services.members import member_leave
+
+        member = roster["members"][3]
+        member_leave(member=member, kind="deceased", on=dt.date(2026, 1, 1), reason="病故")
+        with pytest.raises(ValidationError, match="已去世"):
+            self._back(tree, member)

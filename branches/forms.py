@@ -38,6 +38,15 @@ class DissolveForm(forms.Form):
     confirm = forms.BooleanField(label="我已确认：撤销后该组织不再开展活动，历史记录保留。")
 
 
+class MoveForm(forms.Form):
+    new_parent = forms.ModelChoiceField(label="新的上级组织", queryset=Organisation.objects.none())
+    confirm = forms.BooleanField(label="我已确认：本组织及其全部下级组织一并迁移。")
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_parent"].queryset = candidates
+
+
 class TermOpenForm(forms.Form):
     number = forms.IntegerField(label="届次（第N届）", min_value=1, max_value=99)
     elected_on = forms.DateField(label="选举日期", widget=DateInput())

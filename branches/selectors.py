@@ -106,3 +106,20 @@ def notices_for(user) -> QuerySet[Notice]:
 
 def unread_notice_count(user) -> int:
     return Notice.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def move_targets(user, org: Organisation) -> QuerySet[Organisation]:
+    """Where ``org`` may be moved: active organisations the user shapes, outside its own subtree,
+    of a kind that may hold it. Kinds are filtered here; the service checks the rule again."""
+    allowed_parent_kinds = [
+        kind
+        for kind in ("committee", "general_branch", "branch", "joint_branch")
+        if not rules.child_kind_error(kind, org.kind)
+    ]
+    return (
+        access.visible_organisations(user, as_member=False)
+        .filter(status=OrgStatus.ACTIVE, kind__in=allowed_parent_kinds)
+        .exclude(path__startswith=org.path)
+        .exclude(pk=org.parent_id)
+        .order_by("path")
+    )

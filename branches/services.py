@@ -8,6 +8,8 @@ import logging
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from . import rules
@@ -358,3 +360,34 @@ def term_reminders_send(*, today: dt.date | None = None) -> int:
     for term in terms.iterator(chunk_size=500):
         total += term_remind(term=term, today=today)
     return total
+
+
+@transaction.atomic
+def organisation_move(*, organisation: Organisation, new_parent: Organisation) -> Organisation:
+    """Move an organisation, with everything below it, under another parent (组织隶属关系调整).
+
+    The subtree's paths are rewritten by one UPDATE: the old prefix is swapped for a
+    new child path of ``new_parent``, and depths shift by the same amount.
+    """
+    org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    new_parent = Organisation.objects.select_for_update().get(pk=new_parent.pk)
+    if org.parent_id is None:
+        raise ValidationError("最上层组织不能迁移。")
+    if new_parent.pk == org.parent_id:
+        raise ValidationError({"new_parent": "新的上级组织与原上级相同。"})
+    if new_parent.path.startswith(org.path):
+        raise ValidationError({"new_parent": "不能迁移到本组织或其下级组织之下。"})
+    if not new_parent.is_active:
+        raise ValidationError({"new_parent": "新的上级组织已撤销。"})
+    error = rules.child_kind_error(new_parent.kind, org.kind)
+    if error:
+        raise ValidationError({"new_parent": error})
+    old_path, new_path = org.path, _next_child_path(new_parent)
+    shift = new_parent.depth + 1 - org.depth
+    Organisation.objects.filter(path__startswith=old_path).update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+        depth=F("depth") + shift,
+    )
+    Organisation.objects.filter(pk=org.pk).update(parent=new_parent)
+    org.refresh_from_db()
+    return org

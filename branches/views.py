@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from . import access, panels, rules, selectors, services
 from .forms import (
     DissolveForm,
+    MoveForm,
     OrganisationCreateForm,
     OrganisationForm,
     TermAdjustForm,
@@ -171,6 +172,35 @@ def organisation_dissolve(request, pk):
     return render(
         request,
         "branches/organisation_dissolve.html",
+        {
+            "form": form,
+            "org": org,
+            "breadcrumb": selectors.organisation_breadcrumb(request.user, org) + [org],
+        },
+    )
+
+
+def organisation_move(request, pk):
+    """组织隶属关系调整: move the organisation and its subtree under another parent."""
+    org = access.get_organisation_or_404(request.user, pk)
+    if not org.is_active or not access.can_dissolve(request.user, org):
+        raise Http404("没有找到该组织，或您无权调整其隶属关系。")
+    candidates = selectors.move_targets(request.user, org)
+    form = MoveForm(request.POST or None, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        new_parent = form.cleaned_data["new_parent"]
+        if not access.can_manage_structure(request.user, new_parent):
+            raise Http404("没有找到该组织。")
+        try:
+            services.organisation_move(organisation=org, new_parent=new_parent)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"“{org.name}”已迁移到“{new_parent.name}”之下。")
+            return redirect(org)
+    return render(
+        request,
+        "branches/organisation_move.html",
         {
             "form": form,
             "org": org,

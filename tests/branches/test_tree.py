@@ -136,3 +136,45 @@ def test_kind_change_checked_against_children(deep):
         services.organisation_update(organisation=branch, kind="general_branch")
     branch.refresh_from_db()
     assert branch.kind == "branch"
+
+
+class TestMove:
+    def test_subtree_moves_with_paths_and_depths(self, deep):
+        target = make_org(deep["city"], kind="committee", name="新县")
+        services.organisation_move(organisation=deep["committee"], new_parent=target)
+        moved = Organisation.objects.get(pk=deep["committee"].pk)
+        assert (
+            moved.parent == target and moved.path.startswith(target.path) and moved.depth == target.depth + 1
+        )
+        subtree = {o.name: o for o in Organisation.objects.subtree_of(moved)}
+        assert set(subtree) == {"镇党委", "总支", "支部", "小组"}
+        for o in subtree.values():
+            parent = Organisation.objects.get(pk=o.parent_id)
+            assert o.path.startswith(parent.path) and len(o.path) == len(parent.path) + 4
+            assert o.depth == parent.depth + 1
+        assert [a.name for a in Organisation.objects.get(name="小组").ancestors()] == [
+            "省委组织部",
+            "市委",
+            "新县",
+            "镇党委",
+            "总支",
+            "支部",
+        ]
+        assert not Organisation.objects.subtree_of(deep["county"]).filter(name="支部").exists()
+
+    def test_paths_stay_unique(self, deep):
+        target = make_org(deep["city"], kind="committee", name="新县")
+        services.organisation_move(organisation=deep["committee"], new_parent=target)
+        services.organisation_move(organisation=deep["cousin"], new_parent=target)
+        paths = list(Organisation.objects.values_list("path", flat=True))
+        assert len(paths) == len(set(paths))
+
+    def test_not_into_its_own_subtree(self, deep):
+        with pytest.raises(ValidationError, match="不能迁移到本组织或其下级组织之下"):
+            services.organisation_move(organisation=deep["committee"], new_parent=deep["general"])
+
+    def test_kind_rules_apply(self, deep):
+        with pytest.raises(ValidationError, match="党支部不能直接设在另一个党支部之下"):
+            services.organisation_move(organisation=deep["branch"], new_parent=make_org(deep["committee"]))
+        with pytest.raises(ValidationError, match="党小组只能设在党支部或联合党支部内"):
+            services.organisation_move(organisation=deep["group"], new_parent=deep["committee"])

@@ -20,6 +20,7 @@ OBJECT_URLS = {
     "org_edit": "org",
     "org_create": "org",
     "org_dissolve": "org",
+    "org_move": "org",
     "term_open": "org",
     "term_adjust": "term",
 }
@@ -285,3 +286,31 @@ class TestNotices:
 
     def test_mark_read_is_post_only(self, login, reviewer):
         assert login(reviewer).get(url("notices_read")).status_code == 405
+
+
+class TestMove:
+    def test_reviewer_moves_a_branch_under_a_general_branch(self, login, reviewer, tree):
+        from tests.factories import make_org
+
+        general = make_org(tree["town"], kind="general_branch", name="镇机关党总支", sector="organ")
+        client = login(reviewer)
+        target = url("org_move", tree["other_branch"].pk)
+        choices = client.get(target).context["form"].fields["new_parent"].queryset
+        assert general in choices and tree["sibling"] not in choices and tree["town"] not in choices
+        client.post(target, {"new_parent": general.pk})  # not confirmed: nothing moves
+        tree["other_branch"].refresh_from_db()
+        assert tree["other_branch"].parent == tree["town"]
+        client.post(target, {"new_parent": general.pk, "confirm": "on"})
+        tree["other_branch"].refresh_from_db()
+        assert tree["other_branch"].parent == general and tree["other_branch"].path.startswith(general.path)
+
+    def test_reviewer_cannot_move_outside_the_subtree(self, login, reviewer, tree):
+        response = login(reviewer).post(
+            url("org_move", tree["other_branch"].pk), {"new_parent": tree["sibling"].pk, "confirm": "on"}
+        )
+        assert response.status_code == 200  # not a choice: the form refuses it
+        tree["other_branch"].refresh_from_db()
+        assert tree["other_branch"].parent == tree["town"]
+
+    def test_secretary_cannot_move_the_branch(self, login, secretary, tree):
+        assert login(secretary).get(url("org_move", tree["branch"].pk)).status_code == 404

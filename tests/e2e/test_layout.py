@@ -36,6 +36,7 @@ PAGES = {
     "term-open": ("reviewer_town", lambda: reverse("branches:term_open", args=[org_pk("XQ0103")]), 200),
     "org-create": ("reviewer_town", lambda: reverse("branches:org_create", args=[org_pk("XQ01")]), 200),
     "dissolve": ("reviewer_town", lambda: reverse("branches:org_dissolve", args=[org_pk("XQ0103")]), 200),
+    "org-move": ("reviewer_town", lambda: reverse("branches:org_move", args=[org_pk("XQ0103")]), 200),
     "password-change": ("reviewer_town", lambda: reverse("password_change"), 200),
     "404": ("reviewer_town", lambda: "/orgs/999999/", 404),
     "roster": ("sec_xq0101", lambda: reverse("members:roster", args=[org_pk("XQ0101")]), 200),

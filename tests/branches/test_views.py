@@ -314,3 +314,15 @@ class TestMove:
 
     def test_secretary_cannot_move_the_branch(self, login, secretary, tree):
         assert login(secretary).get(url("org_move", tree["branch"].pk)).status_code == 404
+
+
+class TestErrorPages:
+    def test_404_page_is_chinese(self, login, reviewer):
+        response = login(reviewer).get("/no-such-page/")
+        assert response.status_code == 404 and "没有找到该页面" in response.content.decode()
+
+    def test_500_page_renders_without_the_database(self, rf):
+        from config.errors import server_error
+
+        response = server_error(rf.get("/"))
+        assert response.status_code == 500 and "系统暂时出现问题" in response.content.decode()

@@ -1,6 +1,7 @@
 """Forms of the branches pages. Validation of rules happens in services; forms parse input."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from .models import Organisation, OrgKind, Sector
@@ -83,3 +84,12 @@ class TreeFilterForm(forms.Form):
 
 
 SECTOR_CHOICES = Sector.choices
+
+
+def add_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form, field by field where it names fields."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

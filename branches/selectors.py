@@ -75,6 +75,11 @@ def organisation_breadcrumb(user, org: Organisation) -> list[Organisation]:
     return list(access.visible_organisations(user).filter(path__in=org.ancestor_paths).order_by("path"))
 
 
+def organisation_crumbs(user, org: Organisation) -> list[Organisation]:
+    """The breadcrumb of a page about ``org``: its visible ancestors, then itself."""
+    return [*organisation_breadcrumb(user, org), org]
+
+
 def organisation_children(user, org: Organisation) -> QuerySet[Organisation]:
     return access.visible_organisations(user).filter(parent=org).order_by("path")
 

@@ -19,20 +19,12 @@ from .forms import (
     TermAdjustForm,
     TermOpenForm,
     TreeFilterForm,
+    add_errors,
 )
 from .models import OrgKind
 
 TREE_PAGE_SIZE = 200
 LIST_PAGE_SIZE = 50
-
-
-def add_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form, field by field where it names fields."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def home(request):
@@ -122,7 +114,7 @@ def organisation_create(request, pk):
         {
             "form": form,
             "parent": parent,
-            "breadcrumb": selectors.organisation_breadcrumb(request.user, parent) + [parent],
+            "breadcrumb": selectors.organisation_crumbs(request.user, parent),
             "title": f"在“{parent.name}”下设立组织",
         },
     )
@@ -148,7 +140,7 @@ def organisation_edit(request, pk):
         {
             "form": form,
             "org": org,
-            "breadcrumb": selectors.organisation_breadcrumb(request.user, org) + [org],
+            "breadcrumb": selectors.organisation_crumbs(request.user, org),
             "title": f"编辑“{org.name}”",
         },
     )
@@ -175,7 +167,7 @@ def organisation_dissolve(request, pk):
         {
             "form": form,
             "org": org,
-            "breadcrumb": selectors.organisation_breadcrumb(request.user, org) + [org],
+            "breadcrumb": selectors.organisation_crumbs(request.user, org),
         },
     )
 
@@ -204,7 +196,7 @@ def organisation_move(request, pk):
         {
             "form": form,
             "org": org,
-            "breadcrumb": selectors.organisation_breadcrumb(request.user, org) + [org],
+            "breadcrumb": selectors.organisation_crumbs(request.user, org),
         },
     )
 
@@ -234,7 +226,7 @@ def term_open(request, pk):
             "form": form,
             "org": org,
             "current": last if last and last.status == "current" else None,
-            "breadcrumb": selectors.organisation_breadcrumb(request.user, org) + [org],
+            "breadcrumb": selectors.organisation_crumbs(request.user, org),
             "title": "换届：录入新一届班子",
         },
     )
@@ -274,7 +266,7 @@ def term_adjust(request, pk):
             "form": form,
             "org": org,
             "term": term,
-            "breadcrumb": selectors.organisation_breadcrumb(request.user, org) + [org],
+            "breadcrumb": selectors.organisation_crumbs(request.user, org),
             "title": f"延期或提前换届：第{term.number}届",
         },
     )

@@ -21,8 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from branches import access
 from branches import selectors as branch_selectors
+from branches.forms import add_errors
 
-from .. import dues, selectors_dues
+from .. import dues, exports, selectors_dues
 from ..forms_dues import DuesBasesForm, DuesMonthForm, MoneyField, RemittanceForm, parse_month
 from ..selectors import get_branch_or_404
 from ..services import dues as services
@@ -42,18 +43,10 @@ def _branch(request, pk, *, record: bool = False):
 def _context(request, org, **extra) -> dict:
     return {
         "org": org,
-        "breadcrumb": branch_selectors.organisation_breadcrumb(request.user, org) + [org],
+        "breadcrumb": branch_selectors.organisation_crumbs(request.user, org),
         "can_record": access.can_record(request.user, org),
         **extra,
     }
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _error_summary(form, lines) -> list[str]:
@@ -99,7 +92,7 @@ def dues_month(request, pk):
                     today=today,
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_errors(form, error)
             else:
                 messages.success(
                     request,
@@ -171,84 +164,13 @@ def dues_register_xlsx(request, pk):
     today = timezone.localdate()
     year = _year(request, today)
     book = selectors_dues.register(request.user, org, year, today=today)
-    content = register_workbook(org, book)
+    content = exports.dues_register_workbook(org, book)
     return FileResponse(
         io.BytesIO(content),
         as_attachment=True,
         filename=f"党费收缴登记簿-{org.short_name or org.name}-{year}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-
-
-def register_workbook(org, book) -> bytes:
-    """The register as an .xlsx: Chinese headers, amounts as numbers in 0.00, totals per row and column."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    money = "0.00"
-    thin = Side(style="thin", color="999999")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    bold = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="F2DCDB")
-    centre = Alignment(horizontal="center", vertical="center")
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{book.year}年"
-    headers = ["序号", "姓名", "党费类别", "月应交（元）"]
-    headers += [f"{m.month}月" for m in book.months]
-    headers += ["应交合计（元）", "实交合计（元）", "欠交月数"]
-    width = len(headers)
-    ws.append([f"{org.name} 党费收缴登记簿（{book.year}年）"])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["A1"].alignment = centre
-    ws.append(["单位：元；“未交”为当月应交未交，空白为无须交纳或尚未到期。"])
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
-    ws.append(headers)
-    for cell in ws[3]:
-        cell.font, cell.fill, cell.alignment, cell.border = bold, header_fill, centre, border
-
-    for n, row in enumerate(book.rows, start=1):
-        values = [n, row.member.name, row.category, row.monthly]
-        for cell in row.cells:
-            if cell.state in (selectors_dues.PAID, selectors_dues.SHORT):
-                values.append(cell.paid)
-            elif cell.state == selectors_dues.UNPAID:
-                values.append("未交")
-            else:
-                values.append(None)
-        values += [row.due_total, row.paid_total, row.unpaid_months]
-        ws.append(values)
-    ws.append(["合计", "", "", None, *book.month_paid, book.due_total, book.paid_total, None])
-    last = ws.max_row
-    money_columns = range(4, width)  # 月应交 … 实交合计; not 序号 nor 欠交月数
-    for r in ws.iter_rows(min_row=4, max_row=last):
-        for cell in r:
-            cell.border = border
-            if cell.column in money_columns and isinstance(cell.value, (int, Decimal)):
-                cell.number_format = money
-            if cell.value == "未交":
-                cell.font = Font(color="C00000")
-                cell.alignment = centre
-    for cell in ws[last]:
-        cell.font = bold
-    ws.column_dimensions["A"].width = 6
-    ws.column_dimensions["B"].width = 12
-    ws.column_dimensions["C"].width = 10
-    ws.column_dimensions["D"].width = 12
-    for col in range(5, 5 + 12):
-        ws.column_dimensions[get_column_letter(col)].width = 9
-    for col in range(17, width + 1):
-        ws.column_dimensions[get_column_letter(col)].width = 14
-    ws.freeze_panes = "C4"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.print_title_rows = "3:3"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 @require_http_methods(["GET", "POST"])
@@ -266,7 +188,7 @@ def dues_bases(request, pk):
                 organisation=org, year=year, entries=form.entries(), rows=rows, today=today
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             note = f"，{result.skipped}人未填基数" if result.skipped else ""
             messages.success(request, f"已保存{year}年度党费基数：更新{result.saved}人{note}。")
@@ -334,7 +256,7 @@ def remittances(request, pk):
                 organisation=org, recorded_by=request.user, today=today, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request, f"已登记上缴党费 {remittance.total} 元（单据编号 {remittance.voucher_no}）。"

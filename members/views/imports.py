@@ -22,7 +22,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from branches import access
 from branches import selectors as branch_selectors
-from branches.views import add_errors
+from branches.forms import add_errors
 
 from .. import roster_io, selectors
 from ..forms_import import RosterUploadForm
@@ -34,10 +34,6 @@ PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_FILTERS = {"": "全部", "new": "新增", "updated": "更新", "unchanged": "无变化"}
 STEP_LABELS = {"reading": "读取文件", "checking": "逐行校验", "writing": "写入花名册"}
-
-
-def _crumbs(user, org):
-    return branch_selectors.organisation_breadcrumb(user, org) + [org]
 
 
 def _xlsx(file, name: str) -> FileResponse:
@@ -72,7 +68,7 @@ def import_upload(request, pk):
             "form": form,
             # The summary of a large file weighs megabytes: the list reads only its phase.
             "recent": selectors.recent_imports(org),
-            "breadcrumb": _crumbs(request.user, org),
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, org),
             "current_crumb": "导入花名册",
         },
     )
@@ -104,7 +100,7 @@ def import_detail(request, pk):
         "org": roster_import.organisation,
         "summary": summary,
         "counts": summary.get("counts", {}),
-        "breadcrumb": _crumbs(request.user, roster_import.organisation),
+        "breadcrumb": branch_selectors.organisation_crumbs(request.user, roster_import.organisation),
         "current_crumb": "导入结果",
     }
     status = roster_import.status

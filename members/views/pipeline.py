@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from branches import access
 from branches import selectors as branch_selectors
-from branches.views import add_errors
+from branches.forms import add_errors
 
 from .. import rules
 from .. import selectors_pipeline as selectors
@@ -20,10 +20,6 @@ from ..selectors import get_member_or_404
 from ..services import pipeline as services
 
 PAGE_SIZE = 50
-
-
-def _crumbs(user, org):
-    return branch_selectors.organisation_breadcrumb(user, org) + [org]
 
 
 def pipeline(request, pk):
@@ -49,7 +45,7 @@ def pipeline(request, pk):
             "total": sum(counts.values()),
             "can_record": branch.is_active and access.can_record(request.user, branch),
             "warning_days": rules.PROBATION_WARNING_DAYS,
-            "breadcrumb": _crumbs(request.user, branch),
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, branch),
         },
     )
 
@@ -97,7 +93,7 @@ def stage_advance(request, pk):
             "to_stage_label": Stage(to_stage).label,
             "needs_meeting": to_stage in services.DOCUMENT_REQUIRED,
             "submit_label": f"确认{services.STEP_LABELS[to_stage]}",
-            "breadcrumb": _crumbs(request.user, member.organisation),
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, member.organisation),
         },
     )
 
@@ -130,7 +126,7 @@ def probation_extend(request, pk):
             "form": form,
             "member": member,
             "row": selectors.pipeline_row(member, timezone.localdate()),
-            "breadcrumb": _crumbs(request.user, member.organisation),
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, member.organisation),
         },
     )
 

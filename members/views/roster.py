@@ -11,17 +11,13 @@ from django.views.decorators.http import require_POST
 
 from branches import access
 from branches import selectors as branch_selectors
-from branches.views import add_errors
+from branches.forms import add_errors
 
 from .. import privacy, selectors
 from ..forms import AppointmentForm, LeaveForm, MemberForm, RosterFilterForm
 from ..services import members as services
 
 PAGE_SIZE = 50
-
-
-def _crumbs(user, org):
-    return branch_selectors.organisation_breadcrumb(user, org) + [org]
 
 
 def roster(request, pk):
@@ -53,7 +49,7 @@ def roster(request, pk):
             "form": form,
             "can_record": can_record and org.is_branch and org.is_active,
             "can_export_full": can_record,
-            "breadcrumb": _crumbs(request.user, org),
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, org),
             "subtree": not org.is_branch,
         },
     )
@@ -73,8 +69,7 @@ def member_detail(request, pk):
             "stage_changes": member.stage_changes.select_related("recorded_by"),
             "appointments": member.appointments.select_related("term__organisation"),
             "dues": selectors.recent_dues(member),
-            "breadcrumb": branch_selectors.organisation_breadcrumb(request.user, member.organisation)
-            + [member.organisation],
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, member.organisation),
         },
     )
 
@@ -99,7 +94,7 @@ def member_create(request, pk):
             "form": form,
             "org": branch,
             "title": "登记党员 / 发展对象",
-            "breadcrumb": _crumbs(request.user, branch),
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, branch),
         },
     )
 
@@ -125,7 +120,7 @@ def member_edit(request, pk):
             "org": member.organisation,
             "member": member,
             "title": f"编辑“{member.name}”的信息",
-            "breadcrumb": _crumbs(request.user, member.organisation),
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, member.organisation),
         },
     )
 
@@ -151,7 +146,11 @@ def member_leave(request, pk):
     return render(
         request,
         "members/member_leave.html",
-        {"form": form, "member": member, "breadcrumb": _crumbs(request.user, member.organisation)},
+        {
+            "form": form,
+            "member": member,
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, member.organisation),
+        },
     )
 
 
@@ -180,7 +179,7 @@ def appointment_add(request, pk):
             "org": branch,
             "term": term,
             "committee": selectors.committee(branch),
-            "breadcrumb": _crumbs(request.user, branch),
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, branch),
         },
     )
 
@@ -207,7 +206,12 @@ def overview(request, pk):
     return render(
         request,
         "members/overview.html",
-        {"org": org, "page": page, "only_warnings": only_warnings, "breadcrumb": _crumbs(request.user, org)},
+        {
+            "org": org,
+            "page": page,
+            "only_warnings": only_warnings,
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, org),
+        },
     )
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from branches import access
 from branches import selectors as branch_selectors
-from branches.views import add_errors
+from branches.forms import add_errors
 
 from .. import selectors_pipeline as selectors
 from ..forms_pipeline import (
@@ -30,10 +30,6 @@ from ..services import transfers as services
 PAGE_SIZE = 50
 
 
-def _crumbs(user, org):
-    return branch_selectors.organisation_breadcrumb(user, org) + [org]
-
-
 def transfers(request, pk):
     branch = selectors.get_list_branch_or_404(request.user, pk)
     box = "outgoing" if request.GET.get("box") == "outgoing" else "incoming"
@@ -50,7 +46,7 @@ def transfers(request, pk):
             "page": page,
             "counts": selectors.transfer_counts(request.user, branch),
             "can_record": can_record,
-            "breadcrumb": _crumbs(request.user, branch),
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, branch),
         },
     )
 
@@ -106,7 +102,7 @@ def transfer_out(request, pk):
             "external": external,
             "kind": kind,
             "targets": selectors.transfer_target_branches(member.organisation),
-            "breadcrumb": _crumbs(request.user, member.organisation),
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, member.organisation),
         },
     )
 
@@ -141,7 +137,11 @@ def transfer_in(request, pk):
     return render(
         request,
         "members/transfers/transfer_in.html",
-        {"form": form, "org": branch, "breadcrumb": _crumbs(request.user, branch)},
+        {
+            "form": form,
+            "org": branch,
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, branch),
+        },
     )
 
 
@@ -182,7 +182,7 @@ def transfer_decide(request, pk):
             "id_number": mask_id_number(member.id_number),
             "accept_form": accept_form,
             "refuse_form": refuse_form,
-            "breadcrumb": _crumbs(request.user, transfer.to_organisation),
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, transfer.to_organisation),
         },
     )
 
@@ -210,7 +210,7 @@ def transfer_withdraw(request, pk):
         {
             "form": form,
             "transfer": transfer,
-            "breadcrumb": _crumbs(request.user, transfer.from_organisation),
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, transfer.from_organisation),
         },
     )
 
@@ -250,7 +250,7 @@ def mobility(request, pk):
             "report": report,
             "report_missing": member.is_mobile
             and selectors.report_missing(member.mobile_since, member.last_report_on, today),
-            "breadcrumb": _crumbs(request.user, member.organisation),
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, member.organisation),
         },
     )
 
@@ -291,7 +291,7 @@ def flags(request, pk):
             "subtree": not org.is_branch,
             "actions": actions,
             "months": selectors.LAPSE_MONTHS,
-            "breadcrumb": branch_selectors.organisation_breadcrumb(request.user, org) + [org],
+            "breadcrumb": branch_selectors.organisation_crumbs(request.user, org),
         },
     )
 

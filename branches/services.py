@@ -247,20 +247,32 @@ def notice_mark_read(*, user, notice_ids=None) -> int:
     return qs.update(read_at=timezone.now())
 
 
-def _term_reminder_recipients(term: Term) -> list:
-    """The organisation's secretaries and the reviewers of every committee above it."""
-    org = term.organisation
-    grants = Grant.objects.filter(
-        organisation__path__in=org.ancestor_paths, role=Role.REVIEWER
-    ) | Grant.objects.filter(organisation=org, role=Role.SECRETARY)
-    users = {}
-    for grant in grants.select_related("user"):
-        if grant.user.is_active:
-            users[grant.user_id] = grant.user
-    return list(users.values())
+def _term_reminder_recipients(terms: list[Term]) -> dict[int, list]:
+    """Per term: the organisation's secretaries and the reviewers of every committee above it (one query)."""
+    ancestor_paths = {path for term in terms for path in term.organisation.ancestor_paths}
+    grants = (
+        Grant.objects.filter(organisation__path__in=ancestor_paths, role=Role.REVIEWER)
+        | Grant.objects.filter(organisation__in=[t.organisation_id for t in terms], role=Role.SECRETARY)
+    ).select_related("user", "organisation")
+    reviewers: dict[str, list] = {}
+    secretaries: dict[int, list] = {}
+    for grant in grants:
+        if not grant.user.is_active:
+            continue
+        if grant.role == Role.REVIEWER:
+            reviewers.setdefault(grant.organisation.path, []).append(grant.user)
+        else:
+            secretaries.setdefault(grant.organisation_id, []).append(grant.user)
+    recipients = {}
+    for term in terms:
+        users = {u.pk: u for u in secretaries.get(term.organisation_id, [])}
+        for path in term.organisation.ancestor_paths:
+            users.update((u.pk, u) for u in reviewers.get(path, []))
+        recipients[term.pk] = list(users.values())
+    return recipients
 
 
-def term_remind(*, term: Term, today: dt.date) -> int:
+def term_remind(*, term: Term, today: dt.date, recipients=None, already=None) -> int:
     """Send the reminder stage this term has reached to everyone who should hear; returns notices created.
 
     The unique (recipient, dedupe_key) row is the guard: a second run on the same
@@ -278,8 +290,11 @@ def term_remind(*, term: Term, today: dt.date) -> int:
         f"届满日期为{term.expires_on:%Y年%m月%d日}（{label}）。"
         "请按《中国共产党基层组织选举工作条例》做好换届准备，按期换届。"
     )
+    if recipients is None:
+        recipients = _term_reminder_recipients([term])[term.pk]
     return notices_send(
-        recipients=_term_reminder_recipients(term),
+        recipients=recipients,
+        already=already,
         key=key,
         kind=NoticeKind.TERM_REMINDER,
         title=title,
@@ -301,6 +316,7 @@ def notices_send(
     term: Term | None = None,
     link: str = "",
     email: bool = False,
+    already: set | None = None,
 ) -> int:
     """One notice per recipient for ``key`` (and an email after commit, with ``email``); returns how many.
 
@@ -309,9 +325,12 @@ def notices_send(
     nothing. The look-up of existing keys first only saves the failed inserts.
     """
     recipients = list(recipients)
-    already = set(
-        Notice.objects.filter(dedupe_key=key, recipient__in=recipients).values_list("recipient_id", flat=True)
-    )
+    if already is None:  # the recipients who have this notice; a batch caller looks them up at once
+        already = set(
+            Notice.objects.filter(dedupe_key=key, recipient__in=recipients).values_list(
+                "recipient_id", flat=True
+            )
+        )
     created = 0
     for user in recipients:
         if user.pk in already:
@@ -356,10 +375,33 @@ def term_reminders_send(*, today: dt.date | None = None) -> int:
         .select_related("organisation")
         .order_by("pk")
     )
-    total = 0
+    total, chunk = 0, []
     for term in terms.iterator(chunk_size=500):
-        total += term_remind(term=term, today=today)
-    return total
+        chunk.append(term)
+        if len(chunk) == 500:
+            total += _remind_chunk(chunk, today)
+            chunk = []
+    return total + (_remind_chunk(chunk, today) if chunk else 0)
+
+
+def _remind_chunk(terms: list[Term], today: dt.date) -> int:
+    """Two queries for a chunk of terms (recipients, notices already sent), then inserts for what is new."""
+    keys = {
+        t.pk: f"term-{t.pk}-{stage}" for t in terms if (stage := rules.reminder_stage(t.expires_on, today))
+    }
+    if not keys:
+        return 0
+    sent: dict[str, set] = {}
+    for key, recipient_id in Notice.objects.filter(dedupe_key__in=keys.values()).values_list(
+        "dedupe_key", "recipient_id"
+    ):
+        sent.setdefault(key, set()).add(recipient_id)
+    recipients = _term_reminder_recipients([t for t in terms if t.pk in keys])
+    return sum(
+        term_remind(term=t, today=today, recipients=recipients[t.pk], already=sent.get(keys[t.pk], set()))
+        for t in terms
+        if t.pk in keys
+    )
 
 
 @transaction.atomic

@@ -144,3 +144,17 @@ def test_two_beat_processes_at_once_send_once():
         t.join()
     assert sum(results) == 20
     assert Notice.objects.filter(recipient=reviewer).count() == 20
+
+
+def test_daily_run_queries_do_not_grow_with_terms(db, django_assert_max_num_queries):
+    """60 due terms: the run that finds nothing new reads in 3 queries (terms, sent notices, recipients)."""
+    county = make_org(name="县委组织部")
+    reviewer = UserFactory()
+    grant(reviewer, county, Role.REVIEWER)
+    for _ in range(60):
+        branch = make_org(county, sector="organ")
+        make_term(branch, elected_on=D(2024, 8, 15))
+        grant(UserFactory(), branch, Role.SECRETARY)
+    assert services.term_reminders_send(today=D(2027, 2, 15)) == 120
+    with django_assert_max_num_queries(3):
+        assert services.term_reminders_send(today=D(2027, 2, 15)) == 0

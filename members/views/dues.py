@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Sum
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -262,7 +264,8 @@ def remittances(request, pk):
                 request, f"已登记上缴党费 {remittance.total} 元（单据编号 {remittance.voucher_no}）。"
             )
             return redirect("members:remittances", org.pk)
-    items = list(selectors_dues.remittances(request.user, org))
+    remittances_made = selectors_dues.remittances(request.user, org)
+    page = Paginator(remittances_made, 50).get_page(request.GET.get("page"))
     year_start = dt.date(today.year, 1, 1)
     return render(
         request,
@@ -272,9 +275,11 @@ def remittances(request, pk):
             org,
             tab="remittances",
             form=form,
-            items=items,
+            items=page.object_list,
+            page=page,
             collected_year=selectors_dues.collected(request.user, org, year_start, dues.month_start(today)),
-            remitted_year=sum((r.total for r in items if r.remitted_on.year == today.year), Decimal("0.00")),
+            remitted_year=remittances_made.filter(remitted_on__year=today.year).aggregate(t=Sum("total"))["t"]
+            or Decimal("0.00"),
             year=today.year,
         ),
     )

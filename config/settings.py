@@ -181,7 +181,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.pipeline.send_pipeline_reminders",
         "schedule": crontab(hour=8, minute=10),
     },
+    "refresh-compliance": {
+        "task": "meetings.tasks.refresh_all_compliance",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "send-compliance-reminders": {
+        "task": "meetings.tasks.send_compliance_reminders",
+        "schedule": crontab(hour=8, minute=20),
+    },
 }
+
+# Organisational life (DOMAIN §3): a meeting entered more than this many days after it was held is 补录.
+MEETING_LATE_ENTRY_DAYS = int(os.environ.get("MEETING_LATE_ENTRY_DAYS", "30"))
+MEETING_ATTACHMENT_MAX_MB = int(os.environ.get("MEETING_ATTACHMENT_MAX_MB", "10"))
 
 LOGGING = {
     "version": 1,

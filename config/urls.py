@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("", include("branches.urls")),
     path("members/", include("members.urls")),
+    path("meetings/", include("meetings.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,1 @@
+"""Views of organisational life, one module per area, each ending with its ``urls`` list."""

@@ -19,4 +19,7 @@ def navigation(request):
         "nav_records": home is not None and "secretary" in roles,
         "nav_review_root": roots[0] if roots else None,
         "nav_unread": selectors.unread_notice_count(user),
+        # A member-role grant: the member's own pages (我的出勤); admins: the requirement overrides.
+        "nav_is_member": "member" in roles,
+        "nav_portal_admin": "admin" in roles,
     }

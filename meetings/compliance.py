@@ -307,6 +307,7 @@ def _store(orgs: list[Organisation], year: int, today: dt.date, requirements) ->
             late=cell.late,
             attendance_rate=cell.attendance_rate,
             status=cell.status,
+            note=cell.why[:200],
             refreshed_at=now,
         )
         for org in orgs
@@ -328,6 +329,7 @@ def _store(orgs: list[Organisation], year: int, today: dt.date, requirements) ->
             "late",
             "attendance_rate",
             "status",
+            "note",
             "refreshed_at",
         ],
     )

@@ -552,6 +552,7 @@ class ComplianceRecord(models.Model):
     late = models.PositiveIntegerField("其中补录", default=0)
     attendance_rate = models.DecimalField("出席率", max_digits=5, decimal_places=4, null=True, blank=True)
     status = models.CharField("状态", max_length=10, choices=ComplianceStatus.choices)
+    note = models.CharField("说明", max_length=200, blank=True, help_text="不适用或未达标的原因")
     refreshed_at = models.DateTimeField("计算时间", auto_now=True)
 
     class Meta:

@@ -54,6 +54,14 @@ def period_label(start: dt.date, period: str) -> str:
     return f"{start.year}年"
 
 
+def span_label(start: dt.date, end: dt.date) -> str:
+    """The label of a stored period from its own dates: a whole month, quarter, half or year, or the span."""
+    for period in (MONTH, QUARTER, HALF, YEAR):
+        if period_bounds(start, period) == (start, end):
+            return period_label(start, period)
+    return f"{start.year}年{start.month}月{start.day}日至{end.month}月{end.day}日"
+
+
 def is_late_entry(held_on: dt.date, entered_on: dt.date, days: int = LATE_ENTRY_DAYS) -> bool:
     """补录: entered more than ``days`` days after the meeting was held (day 30 is still on time)."""
     return (entered_on - held_on).days > days

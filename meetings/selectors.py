@@ -16,6 +16,7 @@ from members.models import Member
 
 from . import compliance, rules
 from .models import (
+    Attachment,
     Attendance,
     ComplianceRecord,
     ComplianceStatus,
@@ -55,6 +56,14 @@ def get_meeting_or_404(user, pk, *, record: bool = False, review: bool = False) 
     if review and not access.can_review(user, meeting.branch):
         raise Http404("没有找到该会议记录，或您无权审核。")
     return meeting
+
+
+def get_attachment_or_404(user, pk) -> Attachment:
+    """An attachment of a meeting the user may read; 404 otherwise."""
+    try:
+        return Attachment.objects.select_related("meeting").get(pk=pk, meeting__in=visible_meetings(user))
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise Http404("没有找到该附件，或您无权查看。") from None
 
 
 def get_meeting_org_or_404(user, pk, *, record: bool = False) -> Organisation:
@@ -156,7 +165,7 @@ def calendar(organisation: Organisation, year: int) -> list[CalendarRow]:
                 CalendarCell(
                     month=month,
                     record=record,
-                    label=rules.period_label(record.period_start, record.requirement.period),
+                    label=rules.span_label(record.period_start, record.period_end),
                     first_of_period=month == record.period_start.month,
                 )
             )

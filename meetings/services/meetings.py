@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from branches.db import pinyin
 from branches.models import Organisation, OrgKind
 from branches.rules import BRANCH_KINDS
 from members.models import Member
@@ -56,7 +57,7 @@ def expected_members(organisation: Organisation, kind: MeetingKind, day: dt.date
         members = committee_members_on(organisation, day)
     else:
         members = party_members_on(organisation, day)
-    return members.order_by("name", "pk")
+    return members.order_by(pinyin("name"), "pk")
 
 
 @dataclass(frozen=True)

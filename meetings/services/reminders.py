@@ -42,7 +42,7 @@ def shortfall_reminders_send(*, today: dt.date | None = None, lead_days: int = L
     for (org_id, period_end), items in by_branch.items():
         branch = items[0].organisation
         lines = [
-            f"{r.requirement.kind.name}（{rules.period_label(r.period_start, r.requirement.period)}）："
+            f"{r.requirement.kind.name}（{rules.span_label(r.period_start, r.period_end)}）："
             f"应{r.expected}、已{r.held}"
             for r in items
         ]

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from branches.models import Organisation, Sector
 
@@ -65,7 +66,7 @@ def override_save(
         reason=reason,
         created_by=by,
     )
-    this_year = (today or dt.date.today()).year
+    this_year = (today or timezone.localdate()).year
     _enqueue_refresh_all({y for y in (effective_from.year, this_year) if y <= this_year})
     return override
 
@@ -74,5 +75,5 @@ def override_save(
 def override_delete(*, override: RequirementOverride, today: dt.date | None = None) -> None:
     year = override.effective_from.year
     override.delete()
-    this_year = (today or dt.date.today()).year
+    this_year = (today or timezone.localdate()).year
     _enqueue_refresh_all({y for y in (year, this_year) if y <= this_year})

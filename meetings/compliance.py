@@ -69,6 +69,7 @@ class _Facts:
     party_members: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     talks: dict[int, list[tuple[dt.date, int, int]]] = field(default_factory=lambda: defaultdict(list))
     appraisals: dict[int, int] = field(default_factory=dict)
+    upper_committees: set[int] = field(default_factory=set)
 
 
 def has_committee(appointments: int, full_members: int) -> bool:
@@ -112,12 +113,23 @@ def _read_facts(orgs: list[Organisation], year: int, today: dt.date) -> _Facts:
         .annotate(n=Count("member_id", distinct=True))
         .values_list("term__organisation_id", "n")
     )
-    for org_id, pk, stage in Member.objects.filter(
-        organisation_id__in=ids, status=MemberStatus.ACTIVE, stage__in=PARTY_STAGES
-    ).values_list("organisation_id", "pk", "stage"):
+    # Members on the roster at the end of the year (or today): someone admitted later is not
+    # expected at last year's 谈心谈话, nor counted among its 正式党员.
+    for org_id, pk, stage, confirmed_on in Member.objects.filter(
+        Q(admitted_on__isnull=True) | Q(admitted_on__lte=on),
+        organisation_id__in=ids,
+        status=MemberStatus.ACTIVE,
+        stage__in=PARTY_STAGES,
+    ).values_list("organisation_id", "pk", "stage", "confirmed_on"):
         facts.party_members[org_id].add(pk)
-        if stage == Stage.FULL:
+        if stage == Stage.FULL and (confirmed_on is None or confirmed_on <= on):
             facts.full_members[org_id] = facts.full_members.get(org_id, 0) + 1
+    # A committee with committees below it is not a 基层党委: its own general meeting is not required.
+    facts.upper_committees = set(
+        Organisation.objects.filter(parent_id__in=ids, kind=OrgKind.COMMITTEE).values_list(
+            "parent_id", flat=True
+        )
+    )
     for org_id, on_day, a, b in Talk.objects.filter(organisation_id__in=ids, on__year=year).values_list(
         "organisation_id", "on", "member_a_id", "member_b_id"
     ):
@@ -163,6 +175,8 @@ def _not_applicable(org: Organisation, requirement, figures, facts: _Facts, star
         return "组织已撤销"
     if not figures.applies:
         return f"已调整为不考核：{figures.reason}"
+    if org.pk in facts.upper_committees:
+        return "下设党委，不是基层党委"
     if requirement.condition == Condition.HAS_COMMITTEE and not has_committee(
         facts.appointments.get(org.pk, 0), facts.full_members.get(org.pk, 0)
     ):

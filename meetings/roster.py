@@ -44,12 +44,13 @@ def _branch_members_on(branch_q: Q, transfer_to: Q, transfer_from: Q, day: dt.da
         Member.objects.filter(on_roster | Q(pk__in=left_later))
         .exclude(pk__in=arrived_later)
         .filter(stage__in=PARTY_STAGES)
-        .filter(Q(admitted_on__isnull=True) | Q(admitted_on__lte=day))
+        # Admitted at this very meeting (or later): not yet a member when it sat.
+        .filter(Q(admitted_on__isnull=True) | Q(admitted_on__lt=day))
     )
 
 
 def party_members_on(organisation: Organisation, day: dt.date) -> QuerySet[Member]:
-    """正式党员 and 预备党员 of the organisation on ``day``.
+    """正式党员 and 预备党员 of the organisation on ``day`` (admitted before it).
 
     A branch: its own members; a party group: the members of its branch in the
     group; a general branch or committee: the members of every branch below it.
@@ -81,5 +82,5 @@ def committee_members_on(branch: Organisation, day: dt.date) -> QuerySet[Member]
 
 
 def voters_on(members: QuerySet[Member], day: dt.date) -> QuerySet[Member]:
-    """Who of ``members`` had a vote on ``day``: 正式党员 then (预备党员 vote not)."""
-    return members.filter(stage=Stage.FULL).filter(Q(confirmed_on__isnull=True) | Q(confirmed_on__lte=day))
+    """Who of ``members`` had a vote on ``day``: 正式党员 confirmed before it (预备党员 have no vote)."""
+    return members.filter(stage=Stage.FULL).filter(Q(confirmed_on__isnull=True) | Q(confirmed_on__lt=day))

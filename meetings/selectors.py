@@ -12,7 +12,7 @@ from django.http import Http404
 from branches import access
 from branches.models import Organisation, OrgKind
 from branches.rules import BRANCH_KINDS
-from members.models import Member
+from members.models import Member, Transfer, TransferStatus
 
 from . import compliance, rules
 from .models import (
@@ -228,8 +228,15 @@ def members_without_organisational_life(
         meeting__starts_at__lt=rules.local_start(end),
     )
     mine = Attendance.objects.filter(window, member=OuterRef("pk"))
+    arrived = Transfer.objects.filter(
+        member=OuterRef("pk"),
+        to_organisation=OuterRef("organisation"),
+        status=TransferStatus.ACCEPTED,
+        decided_on__gt=start,
+    )
     return (
         queryset.filter(Q(admitted_on__isnull=True) | Q(admitted_on__lte=start))
+        .exclude(Exists(arrived))
         .filter(Exists(mine.filter(presence=Presence.ABSENT)))
         .exclude(Exists(mine.filter(presence__in=(Presence.PRESENT, Presence.LEAVE))))
     )

@@ -263,10 +263,10 @@ def meeting_save(
     return meeting
 
 
-def _move(meeting: Meeting, old: tuple[str, ...], new: str) -> Meeting:
+def _move(meeting: Meeting, old: tuple[str, ...], new: str, **fields) -> Meeting:
     """Compare-and-set on the status: a second click or a concurrent change finds it moved."""
     updated = Meeting.objects.filter(pk=meeting.pk, status__in=old).update(
-        status=new, updated_at=timezone.now()
+        status=new, updated_at=timezone.now(), **fields
     )
     if not updated:
         raise ValidationError("该会议记录的状态已经改变，请刷新页面。")
@@ -279,9 +279,11 @@ def meeting_submit(*, meeting: Meeting, by=None, now: dt.datetime | None = None)
     now = now or timezone.now()
     if meeting.starts_at > now:
         raise ValidationError("会议尚未召开，不能提交。")
-    was = meeting.status
-    meeting = _move(meeting, (MeetingStatus.DRAFT, MeetingStatus.RETURNED), MeetingStatus.SUBMITTED)
-    Meeting.objects.filter(pk=meeting.pk).update(submitted_at=now)
+    # The status it had, read under the row lock: the caller's copy may be stale.
+    was = Meeting.objects.select_for_update().values_list("status", flat=True).get(pk=meeting.pk)
+    meeting = _move(
+        meeting, (MeetingStatus.DRAFT, MeetingStatus.RETURNED), MeetingStatus.SUBMITTED, submitted_at=now
+    )
     kind = MeetingEventKind.RESUBMITTED if was == MeetingStatus.RETURNED else MeetingEventKind.SUBMITTED
     MeetingEvent.objects.create(meeting=meeting, kind=kind, by=by)
     schedule_refresh(meeting.branch_id, rules.local_day(meeting.starts_at).year)

@@ -253,7 +253,8 @@ def test_bad_post_keeps_input_and_writes_nothing(login, secretary, tree, people,
 
 def test_changed_date_shows_that_days_roster(login, secretary, tree, people):
     """A member admitted after the earlier date is not expected then; the page notices a changed date."""
-    late = make_member(tree["branch"], name="新同志", stage="probationary", admitted_on=yesterday())
+    admitted = yesterday() - dt.timedelta(days=1)
+    late = make_member(tree["branch"], name="新同志", stage="probationary", admitted_on=admitted)
     earlier = yesterday() - dt.timedelta(days=10)
     client = login(secretary)
     today_page = client.get(url("record", tree["branch"].pk), {"kind": "general", "date": yesterday()})

@@ -140,6 +140,10 @@ def test_meetings_pages_fit_a_phone_and_a_desktop(demo, new_page):
                 path=str(SCREENSHOTS / f"meetings-{name}-{viewport['width']}.png"), full_page=True
             )
             fits(page, viewport["width"])
+            text = page.inner_text("body")
+            assert not any(mark in text for mark in ("{#", "#}", "{%", "{{")), (
+                f"{name}: template syntax shown"
+            )
             assert not problems, f"{name}: {problems}"
             page.context.close()
 

@@ -129,6 +129,10 @@ def _populate(branch: Organisation, today: dt.date, serial: list[int]) -> int:
                 f"{branch.short_name or branch.name[:4]}党员大会决议〔{fields['admitted_on'].year}〕{i + 1}号"
             )
         if stage == "full":
+            # Confirmed at least a month ago: the whole pipeline lies in the past.
+            fields["candidate_on"] = min(fields["candidate_on"], today - dt.timedelta(days=500))
+            fields["activist_on"] = min(fields["activist_on"], add_years(fields["candidate_on"], -1))
+            fields["applied_on"] = min(fields["applied_on"], fields["activist_on"] - dt.timedelta(days=30))
             admitted = min(add_years(fields["candidate_on"], 1), today - dt.timedelta(days=400))
             fields["admitted_on"] = max(admitted, fields["candidate_on"])
             fields["confirmed_on"] = add_years(fields["admitted_on"], 1)
@@ -155,7 +159,7 @@ def _appoint(branch: Organisation, members: list[Member], today: dt.date) -> Non
         if len(full) >= 7
         else ["secretary"]
     )
-    if branch.code.endswith(("0102", "0303")):
+    if branch.code in ("XQ0102", "XQ030102"):
         positions = ["secretary"]  # no committee although it needs one: a structure warning to show
     for member, position in zip(full, positions, strict=False):
         services.appointment_add(term=term, member=member, position=position, appointed_on=term.elected_on)

@@ -3,8 +3,10 @@
 import datetime as dt
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 
 from branches.models import Role
+from config.celery import app
 from tests.factories import UserFactory, grant, make_org, make_term
 
 
@@ -67,3 +69,15 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def celery_worker():
+    """A real Celery worker (solo pool) on the broker of REDIS_URL, tasks no longer eager, for one test."""
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+            yield worker
+    finally:
+        app.conf.task_always_eager = previous

@@ -87,8 +87,8 @@ def _object_for(route: str, objs: dict, namespace: str):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("username", ["admin", "sec_xq0101", "reviewer_town", "member_xq0101"])
-def test_no_page_answers_500_to_garbage(username):
+def test_no_page_answers_500_to_garbage():
+    """Each role in turn over one demo (building it is most of the time)."""
     call_command("demo_data", stdout=io.StringIO())
     secretary = get_user_model().objects.get(username="sec_xq0101")
     branch = Organisation.objects.get(code="XQ0101")
@@ -106,18 +106,21 @@ def test_no_page_answers_500_to_garbage(username):
             organisation=branch, original_name="x.xlsx", status="invalid", uploaded_by=secretary
         ).pk,
     }
-    client = Client(raise_request_exception=False)
-    client.force_login(get_user_model().objects.get(username=username))
     failures = []
-    for namespace in ("branches", "members", "meetings"):
-        for pattern in get_resolver().namespace_dict[namespace][1].url_patterns:
-            route = str(pattern.pattern)
-            args = [_object_for(route, objs, namespace)] if "<int:pk>" in route or "_pk>" in route else []
-            if "<int:requirement_pk>" in route:  # a calendar cell: organisation, requirement, period start
-                args += [objs["requirement"], "2026-13-45"]
-            url = reverse(f"{namespace}:{pattern.name}", args=args)
-            for method in ("get", "post"):
-                status = getattr(client, method)(url, GARBAGE).status_code
-                if status >= 500:
-                    failures.append(f"{method.upper()} {url} → {status}")
+    for username in ("admin", "sec_xq0101", "reviewer_town", "member_xq0101"):
+        client = Client(raise_request_exception=False)
+        client.force_login(get_user_model().objects.get(username=username))
+        for namespace in ("branches", "members", "meetings"):
+            for pattern in get_resolver().namespace_dict[namespace][1].url_patterns:
+                route = str(pattern.pattern)
+                args = [_object_for(route, objs, namespace)] if "<int:pk>" in route or "_pk>" in route else []
+                if (
+                    "<int:requirement_pk>" in route
+                ):  # a calendar cell: organisation, requirement, period start
+                    args += [objs["requirement"], "2026-13-45"]
+                url = reverse(f"{namespace}:{pattern.name}", args=args)
+                for method in ("get", "post"):
+                    status = getattr(client, method)(url, GARBAGE).status_code
+                    if status >= 500:
+                        failures.append(f"{username}: {method.upper()} {url} → {status}")
     assert not failures, failures

@@ -4,7 +4,6 @@ import datetime as dt
 import os
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from branches import tasks
 from branches.models import Notice, Role
@@ -17,17 +16,6 @@ pytestmark = [
         not os.environ.get("REDIS_URL"), reason="REDIS_URL not set: no broker to test against"
     ),
 ]
-
-
-@pytest.fixture
-def celery_worker():
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
-            yield worker
-    finally:
-        app.conf.task_always_eager = previous
 
 
 @pytest.mark.django_db(transaction=True)

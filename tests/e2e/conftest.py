@@ -89,3 +89,23 @@ def new_page(browser, live_server):
     yield _new_page
     for context in contexts:
         context.close()
+
+
+def watch(page) -> list[str]:
+    """Collect console errors, script errors and failed responses of a page, for an assert at the end."""
+    problems = []
+    page.on("console", lambda msg: msg.type == "error" and problems.append(f"console: {msg.text}"))
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400 and problems.append(f"HTTP {response.status}: {response.url}")
+        ),
+    )
+    return problems
+
+
+def fits(page, width: int) -> None:
+    """The page does not scroll sideways at this width."""
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, f"{page.url} at {width}px scrolls sideways ({scroll_width}px)"

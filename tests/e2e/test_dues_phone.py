@@ -14,7 +14,7 @@ from branches.models import Organisation
 from members import selectors_dues
 from members.models import DuesPayment, Member
 
-from .conftest import DESKTOP, PHONE, SCREENSHOTS
+from .conftest import DESKTOP, PHONE, SCREENSHOTS, fits, watch
 
 pytestmark = pytest.mark.e2e
 
@@ -27,24 +27,6 @@ def secretary():
 
 def branch():
     return Organisation.objects.get(code=BRANCH)
-
-
-def watch(page):
-    problems = []
-    page.on("console", lambda msg: msg.type == "error" and problems.append(f"console: {msg.text}"))
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on(
-        "response",
-        lambda response: (
-            response.status >= 400 and problems.append(f"HTTP {response.status}: {response.url}")
-        ),
-    )
-    return problems
-
-
-def fits(page, width):
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= width, f"{page.url} at {width}px scrolls sideways ({scroll_width}px)"
 
 
 def test_secretary_records_this_months_dues_on_a_phone(demo, new_page):

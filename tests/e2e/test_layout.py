@@ -114,19 +114,31 @@ def open_and_check(new_page, name, viewport, user, url, status):
     return page
 
 
-@pytest.mark.parametrize("name", list(PAGES))
-def test_page_fits_screen(demo, new_page, name):
-    """Both widths in one test: the demo is built once a test, and that is most of the time."""
-    username, url, status = PAGES[name]
-    user = get_user_model().objects.get(username=username) if username else None
-    for viewport in (PHONE, DESKTOP):
-        page = open_and_check(new_page, name, viewport, user, url(), status)
-        expect(page.locator("h1").first).to_be_visible()
-        # Every page keeps the brand in reach, and a logged-in user the notices.
-        expect(page.locator(".navbar-brand")).to_be_visible()
-        if user is not None:
-            bell = page.get_by_role("link", name="通知").locator("visible=true")
-            expect(bell).to_have_count(1)
+def test_pages_fit_screen(demo, new_page):
+    """Every page at both widths in one test: building the demo is most of the time, so it is built once.
+
+    A failing page does not stop the others: the failures are gathered and reported together.
+    """
+    failures = []
+    users = get_user_model().objects
+    for name, (username, url, status) in PAGES.items():
+        user = users.get(username=username) if username else None
+        for viewport in (PHONE, DESKTOP):
+            page = None
+            try:
+                page = open_and_check(new_page, name, viewport, user, url(), status)
+                expect(page.locator("h1").first).to_be_visible()
+                # Every page keeps the brand in reach, and a logged-in user the notices.
+                expect(page.locator(".navbar-brand")).to_be_visible()
+                if user is not None:
+                    bell = page.get_by_role("link", name="通知").locator("visible=true")
+                    expect(bell).to_have_count(1)
+            except AssertionError as error:
+                failures.append(f"{name} at {viewport['width']}px: {error}")
+            finally:
+                if page is not None:
+                    page.context.close()
+    assert not failures, "\n".join(failures)
 
 
 def test_phone_menu_opens_and_shows_unread_notices(demo, new_page):

@@ -16,27 +16,9 @@ from meetings import compliance, rules
 from meetings.models import ComplianceRecord, ComplianceStatus, Meeting, MeetingKind
 from meetings.services.meetings import meeting_cancel
 
-from .conftest import DESKTOP, PHONE, SCREENSHOTS
+from .conftest import DESKTOP, PHONE, SCREENSHOTS, fits, watch
 
 pytestmark = pytest.mark.e2e
-
-
-def watch(page):
-    problems = []
-    page.on("console", lambda msg: msg.type == "error" and problems.append(f"console: {msg.text}"))
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on(
-        "response",
-        lambda response: (
-            response.status >= 400 and problems.append(f"HTTP {response.status}: {response.url}")
-        ),
-    )
-    return problems
-
-
-def fits(page, width):
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= width, f"{page.url} at {width}px scrolls sideways ({scroll_width}px)"
 
 
 def branch_without_committee_meeting_this_month():

@@ -9,7 +9,6 @@ import os
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 
 from config.celery import app
@@ -25,17 +24,6 @@ pytestmark = [
         not os.environ.get("REDIS_URL"), reason="REDIS_URL not set: no broker to test against"
     ),
 ]
-
-
-@pytest.fixture
-def celery_worker():
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
-            yield worker
-    finally:
-        app.conf.task_always_eager = previous
 
 
 def committee_may(branch):

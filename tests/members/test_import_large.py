@@ -4,7 +4,6 @@ import os
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
 
 from config.celery import app
@@ -108,17 +107,6 @@ def test_a_bad_row_in_a_large_file_is_reported_and_nothing_saved(
 
 
 # --- A real worker on Redis ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def celery_worker():
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
-            yield worker
-    finally:
-        app.conf.task_always_eager = previous
 
 
 def wait_while_running(roster_import, seconds=120):

@@ -89,12 +89,9 @@ def get_compliance_org_or_404(user, pk) -> Organisation:
 
 def meetings_of(organisation: Organisation, *, year: int | None = None, kind: str = "", status: str = ""):
     """A branch's meetings including its party groups'; a committee's own general meetings."""
-    qs = (
-        Meeting.objects.filter(branch=organisation)
-        if organisation.kind in BRANCH_KINDS
-        else organisation.meetings
-    )
-    if organisation.kind == OrgKind.PARTY_GROUP:
+    if organisation.kind in BRANCH_KINDS:
+        qs = Meeting.objects.filter(branch=organisation)
+    else:  # a party group, general branch or committee: the meetings it held itself
         qs = Meeting.objects.filter(organisation=organisation)
     if year:
         qs = qs.filter(

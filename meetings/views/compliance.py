@@ -82,13 +82,7 @@ def percent(rate: Decimal | None) -> str:
 
 def period_text(record: ComplianceRecord) -> str:
     """The period's name from its own dates (an override may have changed the period or cut it short)."""
-    start, end = record.period_start, record.period_end
-    months = end.month - start.month + 1
-    whole = start.day == 1 and (end + dt.timedelta(days=1)).day == 1
-    names = {1: rules.MONTH, 3: rules.QUARTER, 6: rules.HALF, 12: rules.YEAR}
-    if whole and months in names and (start.month - 1) % months == 0:
-        return rules.period_label(start, names[months])
-    return f"{start.year}年{start.month}月{start.day}日至{end.month}月{end.day}日"
+    return rules.span_label(record.period_start, record.period_end)
 
 
 def cell_url(organisation, record: ComplianceRecord) -> str:

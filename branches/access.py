@@ -187,3 +187,42 @@ def home_organisation(user) -> Organisation | None:
             if g.role == role:
                 return g.organisation
     return None
+
+
+def can_assess(user, organisation: Organisation) -> bool:
+    """May the user review (考评) this branch's rating, verify its rectification, check its acceptance?
+
+    A reviewer whose subtree holds it, or an admin; never the branch's own secretary, who
+    does not review the branch they keep (also when they hold a reviewer grant above it).
+    """
+    if is_admin(user):
+        return True
+    if any(g.role == Role.SECRETARY and g.organisation_id == organisation.pk for g in _grants(user)):
+        return False
+    return can_review(user, organisation)
+
+
+def can_assess_higher(user, organisation: Organisation) -> bool:
+    """County-level rights over a branch (县级复核, 统一命名, 验收): a reviewer above its 基层党委.
+
+    The nearest committee above a branch reviews it; the re-check, the naming and the
+    acceptance belong to a reviewer whose committee is above that one. Admins too.
+    """
+    if not can_assess(user, organisation):
+        return False
+    if is_admin(user):
+        return True
+    nearest = (
+        Organisation.objects.filter(path__in=organisation.ancestor_paths, kind=OrgKind.COMMITTEE)
+        .order_by("-depth")
+        .values_list("depth", flat=True)
+        .first()
+    )
+    if nearest is None:
+        return False
+    return any(
+        g.role == Role.REVIEWER
+        and organisation.path.startswith(g.organisation.path)
+        and g.organisation.depth < nearest
+        for g in _grants(user)
+    )

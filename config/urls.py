@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("branches.urls")),
     path("members/", include("members.urls")),
     path("meetings/", include("meetings.urls")),
+    path("assessment/", include("assessment.urls")),
+    path("gongshi/", include("assessment.public_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,13 @@
+from .views import acceptance, dashboard, publicity, ratings, rectification, sites, templates
+
+app_name = "assessment"
+
+urlpatterns = [
+    *ratings.urls,
+    *templates.urls,
+    *rectification.urls,
+    *sites.urls,
+    *publicity.urls,
+    *acceptance.urls,
+    *dashboard.urls,
+]

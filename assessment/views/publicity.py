@@ -1,0 +1,4 @@
+"""Placeholder: filled by its owner."""
+
+urls = []
+public_urls = []

@@ -185,6 +185,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "meetings.tasks.refresh_all_compliance",
         "schedule": crontab(hour=2, minute=30),
     },
+    "notify-overdue-rectification": {
+        "task": "assessment.tasks.notify_overdue_rectification",
+        "schedule": crontab(hour=8, minute=30),
+    },
     "send-compliance-reminders": {
         "task": "meetings.tasks.send_compliance_reminders",
         "schedule": crontab(hour=8, minute=20),

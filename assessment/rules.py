@@ -6,7 +6,7 @@ import math
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 MIN_SCORED_SHARE = Decimal("0.70")  # base + bonus − penalty weighs at least 70 % of the total
 MAX_APPRAISAL_SHARE = Decimal("0.30")  # the appraisal (述职评议) at most 30 %
@@ -53,9 +53,11 @@ def template_errors(
         errors.append("基础项、加分项和评议项的分值合计必须大于0。")
     else:
         if appraisal > whole * MAX_APPRAISAL_SHARE:
-            errors.append(f"评议项占总分{appraisal / whole:.2%}，不得超过30%。")
+            shown = (appraisal * 100 / whole).quantize(CENT, rounding=ROUND_CEILING)
+            errors.append(f"评议项占总分{shown}%，不得超过30%。")
         if scored < whole * MIN_SCORED_SHARE:
-            errors.append(f"基础项与加分项占总分{scored / whole:.2%}，不得低于70%。")
+            shown = (scored * 100 / whole).quantize(CENT, rounding=ROUND_FLOOR)
+            errors.append(f"基础项与加分项占总分{shown}%，不得低于70%。")
     errors.extend(threshold_errors(thresholds))
     if any(not 1 <= v <= 5 for v in vetoes):
         errors.append("一票否决项的最高星级应在1至5之间。")

@@ -1,0 +1,590 @@
+"""考核看板: a reviewer's figures for a subtree, from grouped queries only.
+
+Every figure is one aggregate over the rows of the subtree, filtered by the path prefix
+(``org_path`` on the stored rows, ``organisation.path`` otherwise) and by the filters;
+the weakest-branches table reads its reasons with one query per kind of reason for the 20
+together. The number of queries is fixed whatever the number of branches (about twenty).
+
+Definitions are those of ``assessment/indicators.py`` (DOMAIN §5), summed over the subtree:
+a rate is the subtree's met periods over its met + short periods, not a mean of the branches'
+rates — a branch with more periods weighs more, as it does in the committee's own ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models.functions import Cast, Substr
+from django.http import Http404
+
+from branches import access
+from branches.models import PATH_ALPHABET, PATH_STEP, Organisation, OrgKind, OrgStatus, Sector
+from branches.rules import BRANCH_KINDS
+from meetings.models import ComplianceRecord, ComplianceStatus
+from members.models import PARTY_STAGES, Member, MemberStatus
+
+from . import indicators, rules
+from .indicators import MET, SHORT, THEME_DAY
+from .models import Acceptance, AcceptancePolicy, AcceptanceStatus, Rating, Stage
+
+WEAKEST = 20
+STARS = (1, 2, 3, 4, 5)
+MONTHS = tuple(range(1, 13))
+KIND_CHOICES = [
+    (OrgKind.BRANCH.value, OrgKind.BRANCH.label),
+    (OrgKind.JOINT_BRANCH.value, OrgKind.JOINT_BRANCH.label),
+]
+SECTOR_NAMES = dict(Sector.choices)
+DEFAULT_TARGET = Decimal("0.900")
+COUNTED = Count("pk", filter=Q(status__in=(ComplianceStatus.MET, ComplianceStatus.SHORT)))
+
+
+@dataclass(frozen=True)
+class Filters:
+    year: int
+    sector: str = ""
+    kind: str = ""
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return (self.kind,) if self.kind else tuple(sorted(BRANCH_KINDS))
+
+    def query(self) -> dict[str, str]:
+        """The filters as query parameters (for links that keep them)."""
+        found = {"year": str(self.year)}
+        if self.sector:
+            found["sector"] = self.sector
+        if self.kind:
+            found["kind"] = self.kind
+        return found
+
+
+@dataclass
+class Tiles:
+    branches: int = 0
+    members: int = 0
+    met: int = 0
+    short: int = 0
+    compliance: Decimal | None = None
+    theme_day: Decimal | None = None
+    dues_lines: int = 0
+    dues_on_time: int = 0
+    dues: Decimal | None = None
+    terms_overdue: int = 0
+    structure_warnings: int = 0
+    open_items: int = 0
+    stars: dict[int, int] = field(default_factory=lambda: dict.fromkeys(STARS, 0))
+    stars_in_workflow: int = 0
+    accepted: int = 0
+    acceptance: Decimal | None = None
+    acceptance_target: Decimal = Decimal("90.00")  # a percentage
+
+    @property
+    def stars_named(self) -> int:
+        return sum(self.stars.values())
+
+    @property
+    def acceptance_reached(self) -> bool:
+        """Compared exactly (accepted / branches ≥ target), not on the rounded percentage."""
+        return self.branches > 0 and Decimal(self.accepted) * 100 >= self.acceptance_target * self.branches
+
+
+@dataclass
+class ChildBar:
+    """One bar of the compliance-by-child chart; a click opens the child's dashboard (or the branch)."""
+
+    pk: int
+    name: str
+    kind: str
+    path: str
+    met: int
+    short: int
+    rate: Decimal | None
+
+    @property
+    def is_branch(self) -> bool:
+        return self.kind in BRANCH_KINDS
+
+
+@dataclass
+class MonthPoint:
+    month: int
+    met: int
+    short: int
+    rate: Decimal | None
+
+
+@dataclass
+class Shortfall:
+    """One requirement a weak branch fell short of: its name, how many periods, the notes given."""
+
+    name: str
+    periods: int
+    notes: list[str]
+
+    def __str__(self):
+        text = f"{self.name}（{self.periods}个周期未达标）"
+        if self.notes:
+            text += "：" + "；".join(self.notes)
+        return text
+
+
+@dataclass
+class WeakBranch:
+    pk: int
+    name: str
+    path: str
+    kind: str
+    sector: str
+    met: int
+    short: int
+    rate: Decimal | None
+    shortfalls: list[Shortfall] = field(default_factory=list)
+    term_overdue_days: int = 0
+    structure_warnings: int = 0
+    open_items: int = 0
+    stars: int | None = None
+    stars_named: bool = False
+
+    @property
+    def sector_name(self) -> str:
+        return SECTOR_NAMES.get(self.sector, self.sector)
+
+    @property
+    def low_stars(self) -> bool:
+        return self.stars is not None and self.stars <= rules.RECTIFY_AT_OR_BELOW
+
+    @property
+    def reasons(self) -> list[str]:
+        """Every reason in words, most telling first."""
+        found = [str(s) for s in self.shortfalls]
+        if self.term_overdue_days:
+            found.append(f"超期未换届{self.term_overdue_days}天")
+        if self.structure_warnings:
+            found.append(f"设置不规范{self.structure_warnings}项")
+        if self.open_items:
+            found.append(f"未销号整改事项{self.open_items}项")
+        if self.low_stars:
+            found.append(f"{'命名' if self.stars_named else '拟定'}{self.stars}星")
+        return found
+
+
+@dataclass
+class Dashboard:
+    node: Organisation
+    filters: Filters
+    today: dt.date
+    years: list[int]
+    tiles: Tiles
+    children: list[ChildBar]
+    months: list[MonthPoint]
+    sectors: dict[str, int]
+    weakest: list[WeakBranch]
+    acceptance_source: str = "selectors_acceptance"
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to show: no branches, or not one compliance row counted in the year."""
+        return self.tiles.branches == 0 or self.tiles.met + self.tiles.short == 0
+
+    def chart_data(self) -> dict:
+        """What ``static/js/dashboard.js`` draws (passed with ``json_script``)."""
+        return {
+            "children": [
+                {
+                    "pk": c.pk,
+                    "name": c.name,
+                    "branch": c.is_branch,
+                    "rate": _num(c.rate),
+                    "met": c.met,
+                    "short": c.short,
+                }
+                for c in self.children
+            ],
+            "months": [{"month": m.month, "rate": _num(m.rate)} for m in self.months],
+            "stars": [{"stars": s, "count": self.tiles.stars[s]} for s in STARS],
+            "sectors": [{"sector": SECTOR_NAMES.get(k, k), "count": n} for k, n in self.sectors.items()],
+        }
+
+
+def _num(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+# ---- filters ---------------------------------------------------------------------------------------
+
+
+def parse_filters(params, today: dt.date, years: list[int]) -> tuple[Filters, list[str]]:
+    """Year, sector and kind from query parameters; a bad value is dropped with a message (never an error)."""
+    problems = []
+    year = today.year
+    raw = (params.get("year") or "").strip()
+    if raw:
+        try:
+            wanted = int(raw)
+        except ValueError:
+            wanted = None
+        if wanted is not None and (wanted in years or 2000 <= wanted <= today.year):
+            year = wanted
+        else:
+            problems.append(f"年度“{raw[:20]}”无效，已显示{year}年。")
+    sector = (params.get("sector") or "").strip()
+    if sector and sector not in Sector.values:
+        problems.append("领域筛选无效，已显示全部领域。")
+        sector = ""
+    kind = (params.get("kind") or "").strip()
+    if kind and kind not in BRANCH_KINDS:
+        problems.append("组织类别筛选无效，已显示全部支部。")
+        kind = ""
+    return Filters(year=year, sector=sector, kind=kind), problems
+
+
+def get_dashboard_org_or_404(user, pk) -> Organisation:
+    """An organisation the user reviews (a reviewer's subtree, an admin); 404 for everyone else."""
+    org = access.get_organisation_or_404(user, pk)
+    if not access.can_review(user, org):
+        raise Http404("没有找到该组织，或您无权查看考核看板。")
+    return org
+
+
+def years_of(node: Organisation, today: dt.date) -> list[int]:
+    """Years with compliance rows or ratings in the subtree, newest first, always with this year."""
+    found = set(
+        ComplianceRecord.objects.filter(path_range("org_path", node.path))
+        .order_by()
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    found.update(
+        Rating.objects.filter(path_range("org_path", node.path))
+        .order_by()
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    found.add(today.year)
+    return sorted(found, reverse=True)
+
+
+def crumbs(user, node: Organisation) -> list[Organisation]:
+    """Ancestors the user reviews (up to their scope root), top first, then the node: one query."""
+    above = Organisation.objects.filter(path__in=node.ancestor_paths).order_by("path")
+    return [o for o in above if access.can_review(user, o)] + [node]
+
+
+# ---- the subtree's rows ----------------------------------------------------------------------------
+
+
+def path_range(field: str, path: str) -> Q:
+    """``field`` starts with ``path``, written as a range so that a plain B-tree index serves it.
+
+    ``LIKE 'prefix%'`` uses an index only with the C collation on PostgreSQL (or a
+    ``varchar_pattern_ops`` index, which the copies of the path on compliance rows, ratings, cases
+    and acceptances do not have) and never on SQLite, where LIKE ignores case. Paths are made
+    of PATH_ALPHABET (digits, then capitals), so every path below ``path`` sorts between it and
+    the next prefix of the same length or shorter.
+    """
+    q = Q(**{f"{field}__gte": path})
+    chars = list(path)
+    for i in range(len(chars) - 1, -1, -1):
+        pos = PATH_ALPHABET.find(chars[i])
+        if 0 <= pos < len(PATH_ALPHABET) - 1:
+            return q & Q(**{f"{field}__lt": "".join(chars[:i]) + PATH_ALPHABET[pos + 1]})
+    return Q(**{f"{field}__startswith": path})
+
+
+def _branch_q(node: Organisation, filters: Filters, prefix: str = "", *, own_path: str = "") -> Q:
+    """The filter that keeps the rows of the subtree's active branches after the filters.
+
+    ``prefix`` leads to the organisation (``"member__organisation"``); ``own_path`` names a
+    copy of the path on the row itself (``org_path``), which is indexed for the subtree scan.
+    """
+    p = f"{prefix}__" if prefix else ""
+    q = Q(**{f"{p}kind__in": filters.kinds, f"{p}status": OrgStatus.ACTIVE})
+    q &= path_range(own_path or f"{p}path", node.path)
+    if filters.sector:
+        q &= Q(**{f"{p}sector": filters.sector})
+    return q
+
+
+def branches_qs(node: Organisation, filters: Filters) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(_branch_q(node, filters))
+
+
+def compliance_rows(node: Organisation, filters: Filters) -> QuerySet[ComplianceRecord]:
+    return ComplianceRecord.objects.filter(
+        _branch_q(node, filters, "organisation", own_path="org_path"), year=filters.year
+    )
+
+
+# ---- the dashboard ---------------------------------------------------------------------------------
+
+
+def dashboard(
+    user,
+    node: Organisation,
+    year: int | None = None,
+    *,
+    sector: str = "",
+    kind: str = "",
+    today: dt.date,
+    years: list[int] | None = None,
+) -> Dashboard:
+    """Every figure of the 考核看板 of the subtree of ``node`` for a year; Http404 outside review scope."""
+    if not access.can_review(user, node):
+        raise Http404("没有找到该组织，或您无权查看考核看板。")
+    filters = Filters(
+        year=year or today.year,
+        sector=sector if sector in Sector.values else "",
+        kind=kind if kind in BRANCH_KINDS else "",
+    )
+    tiles = Tiles()
+    sectors = _sectors(node, filters)
+    tiles.branches = sum(sectors.values())
+    tiles.members = Member.objects.filter(
+        _branch_q(node, filters, "organisation"), status=MemberStatus.ACTIVE, stage__in=PARTY_STAGES
+    ).count()
+    months = _compliance_and_months(tiles, node, filters)
+    _dues_tile(tiles, node, filters, today)
+    tiles.terms_overdue = (
+        indicators.overdue_terms(today).filter(_branch_q(node, filters, "organisation")).count()
+    )
+    tiles.structure_warnings = indicators.with_structure(branches_qs(node, filters)).aggregate(
+        n=Count("pk", filter=Q(warnings__gt=0))
+    )["n"]
+    tiles.open_items = (
+        indicators.open_items()
+        .filter(_branch_q(node, filters, "case__organisation", own_path="case__org_path"))
+        .count()
+    )
+    _stars_tile(tiles, node, filters)
+    source = _acceptance_tile(tiles, node, filters)
+    return Dashboard(
+        node=node,
+        filters=filters,
+        today=today,
+        years=years if years is not None else years_of(node, today),
+        tiles=tiles,
+        children=children_chart(node, filters),
+        months=months,
+        sectors=sectors,
+        weakest=weakest(node, filters, today=today),
+        acceptance_source=source,
+    )
+
+
+def _sectors(node: Organisation, filters: Filters) -> dict[str, int]:
+    """Branches by sector, largest first (the pie; their sum is the branches tile)."""
+    rows = branches_qs(node, filters).order_by().values("sector").annotate(n=Count("pk"))
+    return dict(sorted(((r["sector"], r["n"]) for r in rows), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _compliance_and_months(tiles: Tiles, node: Organisation, filters: Filters) -> list[MonthPoint]:
+    """The compliance and theme-day tiles and the monthly trend from one pass over the rows.
+
+    Grouped by the period's end date (a few dozen dates a year, whatever the number of
+    branches), then summed here for the tiles and folded into months for the trend: one scan
+    of the subtree's rows instead of two, and no per-row month extraction (a Python function
+    per row on SQLite).
+    """
+    theme = Q(requirement__kind__code=THEME_DAY, attendance_rate__isnull=False)
+    rows = (
+        compliance_rows(node, filters)
+        .order_by()
+        .values("period_end")
+        .annotate(
+            met=MET,
+            short=SHORT,
+            rate_sum=Sum("attendance_rate", filter=theme),
+            rates=Count("pk", filter=theme),
+        )
+    )
+    months = {month: [0, 0] for month in MONTHS}
+    rate_sum, rates = Decimal(0), 0
+    for r in rows:
+        figures = months[r["period_end"].month]
+        figures[0] += r["met"]
+        figures[1] += r["short"]
+        rate_sum += r["rate_sum"] or 0
+        rates += r["rates"]
+    tiles.met = sum(m for m, _s in months.values())
+    tiles.short = sum(s for _m, s in months.values())
+    tiles.compliance = rules.percent(tiles.met, tiles.met + tiles.short)
+    tiles.theme_day = rules.percent(rate_sum, rates)
+    return [
+        MonthPoint(month=month, met=met, short=short, rate=rules.percent(met, met + short))
+        for month, (met, short) in months.items()
+    ]
+
+
+def _dues_tile(tiles: Tiles, node: Organisation, filters: Filters, today: dt.date) -> None:
+    row = (
+        indicators.dues_lines(filters.year, today)
+        .filter(_branch_q(node, filters, "member__organisation"))
+        .aggregate(n=Count("pk"), on_time=Count("pk", filter=indicators.ON_TIME))
+    )
+    tiles.dues_lines, tiles.dues_on_time = row["n"], row["on_time"]
+    tiles.dues = rules.percent(row["on_time"], row["n"])
+
+
+def _stars_tile(tiles: Tiles, node: Organisation, filters: Filters) -> None:
+    named = Q(stage=Stage.NAMED, final_stars__isnull=False)
+    row = Rating.objects.filter(
+        _branch_q(node, filters, "organisation", own_path="org_path"), year=filters.year
+    ).aggregate(
+        **{f"s{s}": Count("pk", filter=named & Q(final_stars=s)) for s in STARS},
+        in_workflow=Count("pk", filter=~Q(stage=Stage.NAMED)),
+    )
+    tiles.stars = {s: row[f"s{s}"] for s in STARS}
+    tiles.stars_in_workflow = row["in_workflow"]
+
+
+def _acceptance_tile(tiles: Tiles, node: Organisation, filters: Filters) -> str:
+    """达标验收: accepted branches over branches, against the year's target (as percentages).
+
+    The acceptance pages own the figure (``selectors_acceptance.acceptance_share``); without
+    that module the same count is made here. Returns which of the two answered.
+    """
+    try:
+        from .selectors_acceptance import acceptance_share
+    except ImportError:
+        acceptance_share = None
+    if acceptance_share is not None:
+        accepted, _branches, share, target = acceptance_share(
+            node, filters.year, sector=filters.sector or None, kind=filters.kind or None
+        )
+        tiles.accepted, tiles.acceptance, tiles.acceptance_target = accepted, share, target
+        return "selectors_acceptance"
+    tiles.accepted = Acceptance.objects.filter(
+        _branch_q(node, filters, "organisation", own_path="org_path"),
+        year=filters.year,
+        status=AcceptanceStatus.ACCEPTED,
+    ).count()
+    tiles.acceptance = rules.percent(tiles.accepted, tiles.branches)
+    target = AcceptancePolicy.objects.filter(year=filters.year).values_list("target_share", flat=True).first()
+    tiles.acceptance_target = rules.cents((target if target is not None else DEFAULT_TARGET) * 100)
+    return "dashboard"
+
+
+def children_chart(node: Organisation, filters: Filters) -> list[ChildBar]:
+    """Compliance by direct child organisation: one grouped query, one for the children's names."""
+    width = len(node.path) + PATH_STEP
+    rows = (
+        compliance_rows(node, filters)
+        .annotate(child=Substr("org_path", 1, width))
+        .order_by()
+        .values("child")
+        .annotate(met=MET, short=SHORT)
+    )
+    figures = {r["child"]: (r["met"], r["short"]) for r in rows if len(r["child"]) == width}
+    if not figures:
+        return []
+    bars = []
+    for child in Organisation.objects.filter(path__in=figures).order_by("path"):
+        met, short = figures[child.path]
+        bars.append(
+            ChildBar(
+                pk=child.pk,
+                name=child.short_name or child.name,
+                kind=child.kind,
+                path=child.path,
+                met=met,
+                short=short,
+                rate=rules.percent(met, met + short),
+            )
+        )
+    return bars
+
+
+def monthly_trend(node: Organisation, filters: Filters) -> list[MonthPoint]:
+    """Compliance by the month its periods end, January to December (None for a month without any)."""
+    return _compliance_and_months(Tiles(), node, filters)
+
+
+def weakest(
+    node: Organisation, filters: Filters, *, today: dt.date, limit: int = WEAKEST
+) -> list[WeakBranch]:
+    """The branches with the lowest meeting compliance, with their reasons: six queries for all of them.
+
+    Order: lowest rate first, then more short periods, then tree order. A branch without one
+    met or short period in the year has no rate and is not listed.
+    """
+    ranked = (
+        compliance_rows(node, filters)
+        .order_by()
+        .values(
+            "organisation_id",
+            "organisation__name",
+            "organisation__path",
+            "organisation__kind",
+            "organisation__sector",
+        )
+        .annotate(met=MET, short=SHORT, counted=COUNTED)
+        .filter(counted__gt=0)
+        .annotate(ratio=Cast(F("met"), FloatField()) / Cast(F("counted"), FloatField()))
+        .order_by("ratio", "-short", "organisation__path")[:limit]
+    )
+    weak = {
+        r["organisation_id"]: WeakBranch(
+            pk=r["organisation_id"],
+            name=r["organisation__name"],
+            path=r["organisation__path"],
+            kind=r["organisation__kind"],
+            sector=r["organisation__sector"],
+            met=r["met"],
+            short=r["short"],
+            rate=rules.percent(r["met"], r["counted"]),
+        )
+        for r in ranked
+    }
+    if not weak:
+        return []
+    ids = list(weak)
+    _shortfalls(weak, ids, filters.year)
+    for pk, expires_on in (
+        indicators.overdue_terms(today)
+        .filter(organisation_id__in=ids)
+        .values_list("organisation_id", "expires_on")
+    ):
+        weak[pk].term_overdue_days = (today - expires_on).days
+    for pk, warnings in indicators.with_structure(Organisation.objects.filter(pk__in=ids)).values_list(
+        "pk", "warnings"
+    ):
+        weak[pk].structure_warnings = warnings
+    for pk, n in (
+        indicators.open_items()
+        .filter(case__organisation_id__in=ids)
+        .order_by()
+        .values("case__organisation_id")
+        .annotate(n=Count("pk"))
+        .values_list("case__organisation_id", "n")
+    ):
+        weak[pk].open_items = n
+    for pk, stage, final, proposed in Rating.objects.filter(
+        organisation_id__in=ids, year=filters.year
+    ).values_list("organisation_id", "stage", "final_stars", "proposed_stars"):
+        named = stage == Stage.NAMED and final is not None
+        weak[pk].stars = final if named else (final if final is not None else proposed)
+        weak[pk].stars_named = named
+    return list(weak.values())
+
+
+def _shortfalls(weak: dict[int, WeakBranch], ids: list[int], year: int) -> None:
+    """The short requirements of the weak branches, by requirement kind, with their distinct notes."""
+    rows = (
+        ComplianceRecord.objects.filter(organisation_id__in=ids, year=year, status=ComplianceStatus.SHORT)
+        .order_by("organisation_id", "requirement__kind__order", "requirement__kind_id", "period_start")
+        .values_list("organisation_id", "requirement__kind_id", "requirement__kind__name", "note")
+    )
+    found: dict[tuple[int, int], Shortfall] = {}
+    for pk, kind_id, name, note in rows:
+        shortfall = found.get((pk, kind_id))
+        if shortfall is None:
+            shortfall = found[(pk, kind_id)] = Shortfall(name=name, periods=0, notes=[])
+            weak[pk].shortfalls.append(shortfall)
+        shortfall.periods += 1
+        note = (note or "").strip()
+        if note and note not in shortfall.notes and len(shortfall.notes) < 3:
+            shortfall.notes.append(note)

@@ -1,0 +1,94 @@
+"""The assessment pages (星级评定, 整改, 示范点, 达标验收, 公示, 看板) at 375 px and 1280 px on the demo.
+
+Each page is opened as the demo user who works with it, saved to tmp/screenshots/<page>-<width>.png,
+and checked like the other layout pages: nothing wider than the screen, no failed asset, no script error.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from assessment.models import Acceptance, Rating, RectificationCase
+from branches.models import Organisation
+
+from .conftest import DESKTOP, PHONE
+from .test_layout import open_and_check
+
+pytestmark = pytest.mark.e2e
+
+
+def org(code):
+    return Organisation.objects.get(code=code).pk
+
+
+def rating(code, *, last=True):
+    qs = Rating.objects.filter(organisation__code=code).order_by("year")
+    return (qs.first() if last else qs.last()).pk
+
+
+def case(code):
+    return RectificationCase.objects.get(organisation__code=code).pk
+
+
+def acceptance(code):
+    return Acceptance.objects.get(organisation__code=code).pk
+
+
+PAGES = {
+    "dashboard-county": ("reviewer_county", lambda: reverse("assessment:dashboard", args=[org("XQ")])),
+    "dashboard-town": ("reviewer_town", lambda: reverse("assessment:dashboard", args=[org("XQ01")])),
+    "ratings-committee": ("reviewer_town", lambda: reverse("assessment:rating_list", args=[org("XQ01")])),
+    "ratings-branch": ("sec_xq0101", lambda: reverse("assessment:rating_list", args=[org("XQ0101")])),
+    "rating-self": (
+        "sec_xq0101",
+        lambda: reverse("assessment:rating_self", args=[rating("XQ0101", last=False)]),
+    ),
+    "rating-review": (
+        "reviewer_energy",
+        lambda: reverse("assessment:rating_detail", args=[rating("XQ0203")]),
+    ),
+    "rating-notice": ("reviewer_town", lambda: reverse("assessment:rating_detail", args=[rating("XQ0111")])),
+    "rating-named": ("reviewer_town", lambda: reverse("assessment:rating_detail", args=[rating("XQ0101")])),
+    "rating-publish": (
+        "reviewer_energy",
+        lambda: reverse("assessment:rating_publish", args=[rating("XQ0203")]),
+    ),
+    "rating-recheck": (
+        "reviewer_county",
+        lambda: reverse("assessment:rating_recheck", args=[rating("XQ0110")]),
+    ),
+    "rating-name": ("reviewer_county", lambda: reverse("assessment:rating_name", args=[rating("XQ0109")])),
+    "rating-templates": ("admin", lambda: reverse("assessment:template_list")),
+    "cases": ("reviewer_town", lambda: reverse("assessment:case_list", args=[org("XQ01")])),
+    "case": ("sec_xq0103", lambda: reverse("assessment:case_detail", args=[case("XQ0103")])),
+    "sites": ("reviewer_county", lambda: reverse("assessment:site_list", args=[org("XQ")])),
+    "acceptance": ("reviewer_county", lambda: reverse("assessment:acceptance_list", args=[org("XQ")])),
+    "acceptance-detail": (
+        "reviewer_town",
+        lambda: reverse("assessment:acceptance_detail", args=[acceptance("XQ0110")]),
+    ),
+    "acceptance-branch": ("sec_xq0111", lambda: reverse("assessment:acceptance_list", args=[org("XQ0111")])),
+    "objections": ("reviewer_town", lambda: reverse("assessment:objection_list", args=[org("XQ01")])),
+    "publicities": ("reviewer_town", lambda: reverse("assessment:publicity_list", args=[org("XQ01")])),
+    "board": (None, lambda: reverse("board:board", args=["XQ"])),
+    "branch-assessment-panel": ("sec_xq0103", lambda: reverse("branches:org_detail", args=[org("XQ0103")])),
+}
+
+
+def test_assessment_pages_fit_screen(demo, new_page):
+    failures = []
+    users = get_user_model().objects
+    for name, (username, url) in PAGES.items():
+        user = users.get(username=username) if username else None
+        for viewport in (PHONE, DESKTOP):
+            page = None
+            try:
+                page = open_and_check(new_page, name, viewport, user, url(), 200)
+                expect(page.locator("h1").first).to_be_visible()
+            except AssertionError as error:
+                failures.append(f"{name} at {viewport['width']}px: {error}")
+            finally:
+                if page is not None:
+                    page.context.close()
+    assert not failures, "\n".join(failures)

@@ -1,7 +1,8 @@
 """考核看板: a reviewer's figures for a subtree, from grouped queries only.
 
 Every figure is one aggregate over the rows of the subtree, filtered by the path prefix
-(``org_path`` on the stored rows, ``organisation.path`` otherwise) and by the filters;
+(``org_path`` on the stored rows, ``organisation.path`` otherwise; written as a range, see
+``path_range``) and by the filters;
 the weakest-branches table reads its reasons with one query per kind of reason for the 20
 together. The number of queries is fixed whatever the number of branches (about twenty).
 
@@ -78,6 +79,7 @@ class Tiles:
     open_items: int = 0
     stars: dict[int, int] = field(default_factory=lambda: dict.fromkeys(STARS, 0))
     stars_in_workflow: int = 0
+    stars_year: int | None = None
     accepted: int = 0
     acceptance: Decimal | None = None
     acceptance_target: Decimal = Decimal("90.00")  # a percentage
@@ -430,10 +432,18 @@ def _dues_tile(tiles: Tiles, node: Organisation, filters: Filters, today: dt.dat
 
 
 def _stars_tile(tiles: Tiles, node: Organisation, filters: Filters) -> None:
+    """The stars of the latest rating year up to the chosen one that has named ratings in the subtree.
+
+    A year's ratings are named in the following year, so this year's dashboard shows last year's
+    stars (and says which year); with none named at all, the chosen year's ratings in the workflow.
+    """
     named = Q(stage=Stage.NAMED, final_stars__isnull=False)
-    row = Rating.objects.filter(
-        _branch_q(node, filters, "organisation", own_path="org_path"), year=filters.year
-    ).aggregate(
+    ratings = Rating.objects.filter(_branch_q(node, filters, "organisation", own_path="org_path"))
+    tiles.stars_year = (
+        ratings.filter(named, year__lte=filters.year).order_by("-year").values_list("year", flat=True).first()
+        or filters.year
+    )
+    row = ratings.filter(year=tiles.stars_year).aggregate(
         **{f"s{s}": Count("pk", filter=named & Q(final_stars=s)) for s in STARS},
         in_workflow=Count("pk", filter=~Q(stage=Stage.NAMED)),
     )
@@ -562,9 +572,12 @@ def weakest(
         .values_list("case__organisation_id", "n")
     ):
         weak[pk].open_items = n
-    for pk, stage, final, proposed in Rating.objects.filter(
-        organisation_id__in=ids, year=filters.year
-    ).values_list("organisation_id", "stage", "final_stars", "proposed_stars"):
+    # Each branch's latest rating up to the year (last year's is named this year); later years overwrite.
+    for pk, stage, final, proposed in (
+        Rating.objects.filter(organisation_id__in=ids, year__lte=filters.year)
+        .order_by("year")
+        .values_list("organisation_id", "stage", "final_stars", "proposed_stars")
+    ):
         named = stage == Stage.NAMED and final is not None
         weak[pk].stars = final if named else (final if final is not None else proposed)
         weak[pk].stars_named = named

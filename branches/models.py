@@ -86,6 +86,8 @@ class Organisation(models.Model):
         # beside the unique one, so LIKE 'prefix%' (a subtree) is an index range scan.
         indexes = [
             models.Index(fields=["kind", "status"], name="org_kind_status"),
+            # Children of a kind (the party groups of a set of branches) without scanning every group.
+            models.Index(fields=["parent", "kind", "status"], name="org_parent_kind_status"),
             models.Index(fields=["sector"], name="org_sector"),
         ]
         constraints = [

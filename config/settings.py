@@ -95,6 +95,11 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL's JIT compiles the dashboard's wide aggregate expressions on every run: about 0.9 s
+    # of 2 s at 5,000 branches, for queries that take 0.16 s without it. The portal's queries are
+    # short; JIT only pays off for long analytical scans.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -86,7 +86,11 @@ def brute(node, year, *, sector="", kind="", today=TODAY):
     found["open_items"] = sum(i.case.organisation_id in branches for i in items)
     open_by_branch = Counter(i.case.organisation_id for i in items)
 
-    ratings = [r for r in Rating.objects.all() if r.year == year and r.organisation_id in branches]
+    mine = [r for r in Rating.objects.all() if r.organisation_id in branches]
+    named_years = [r.year for r in mine if r.stage == "named" and r.final_stars and r.year <= year]
+    stars_year = max(named_years, default=year)  # last year's stars are named this year
+    found["stars_year"] = stars_year
+    ratings = [r for r in mine if r.year == stars_year]
     found["stars"] = {s: sum(r.stage == "named" and r.final_stars == s for r in ratings) for s in range(1, 6)}
     found["stars_in_workflow"] = sum(r.stage != "named" for r in ratings)
     accepted = sum(
@@ -115,7 +119,7 @@ def brute(node, year, *, sector="", kind="", today=TODAY):
     ranked = sorted(
         by_branch.items(), key=lambda kv: (Fraction(kv[1][0], sum(kv[1])), -kv[1][1], orgs[kv[0]].path)
     )[:20]
-    ratings_of = {r.organisation_id: r for r in ratings}
+    ratings_of = {r.organisation_id: r for r in sorted(mine, key=lambda r: r.year) if r.year <= year}
     weakest = []
     for pk, (m, s) in ranked:
         short_kinds = Counter(
@@ -184,6 +188,7 @@ def shown(board):
         "structure_warnings": t.structure_warnings,
         "open_items": t.open_items,
         "stars": t.stars,
+        "stars_year": t.stars_year,
         "stars_in_workflow": t.stars_in_workflow,
         "accepted": t.accepted,
         "acceptance": t.acceptance,

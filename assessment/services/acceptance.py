@@ -108,7 +108,7 @@ def _history_line(acceptance: Acceptance) -> str:
 
 def _locked(acceptance: Acceptance) -> Acceptance:
     return (
-        Acceptance.objects.select_for_update()
+        Acceptance.objects.select_for_update(of=("self",))
         .select_related("organisation", "checked_by", "accepted_by")
         .get(pk=acceptance.pk)
     )

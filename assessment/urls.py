@@ -1,9 +1,10 @@
-from .views import acceptance, dashboard, publicity, ratings, rectification, sites, templates
+from .views import acceptance, dashboard, publicity, ratings, rectification, reviews, sites, templates
 
 app_name = "assessment"
 
 urlpatterns = [
     *ratings.urls,
+    *reviews.urls,
     *templates.urls,
     *rectification.urls,
     *sites.urls,

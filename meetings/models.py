@@ -574,3 +574,7 @@ class ComplianceRecord(models.Model):
 
     def __str__(self):
         return f"{self.requirement_id} {self.period_start:%Y-%m}：{self.get_status_display()}"
+
+
+# The election workflow lives in its own module; importing it registers its tables with this app.
+from .models_elections import *  # noqa: E402, F403

@@ -40,7 +40,7 @@ from members import demo_dues
 from members.models import Appointment, Member, MemberStatus, Stage, Transfer
 from members.rules import probation_end
 
-from . import compliance, defaults, rules
+from . import compliance, defaults, demo_elections, rules
 from .models import (
     Appraisal,
     AppraisalResult,
@@ -923,9 +923,11 @@ def build(*, today: dt.date) -> str:
     lapsed = members_without_organisational_life(
         Member.objects.filter(organisation__code__startswith=COUNTY, status=MemberStatus.ACTIVE), 6, today
     ).count()
+    with transaction.atomic():
+        elections = demo_elections.build(today=today)
     return (
         f"组织生活演示数据：新建会议 {totals.meetings} 次（补录 {totals.late} 次），出勤记录 {totals.attendance} 条，"
         f"谈心谈话 {totals.talks} 次，民主评议结果 {totals.appraisals} 条，表决 {totals.resolutions} 项"
         f"（接收预备党员 {totals.admitted} 人、转正 {totals.confirmed} 人）；达标情况 {rows} 条；"
-        f"连续6个月未参加组织生活 {lapsed} 人。"
+        f"连续6个月未参加组织生活 {lapsed} 人。" + (f"换届选举：{elections}。" if elections else "")
     )

@@ -317,6 +317,8 @@ def election_meeting_set(*, election: Election, meeting: Meeting, by) -> Electio
         raise ValidationError({"meeting": "选举大会应是本组织的党员大会。"})
     if meeting.status != MeetingStatus.SUBMITTED:
         raise ValidationError({"meeting": "请先提交该党员大会的会议记录（含出勤）。"})
+    if Election.objects.filter(meeting=meeting).exclude(pk=election.pk).exists():
+        raise ValidationError({"meeting": "该党员大会已用作另一次换届选举的选举大会。"})
     approved = election.events.filter(action="approve").order_by("-at").values_list("at", flat=True).first()
     if approved and meeting_rules.local_day(meeting.starts_at) < timezone.localtime(approved).date():
         raise ValidationError({"meeting": "选举大会应在上级批复之后召开。"})
@@ -490,6 +492,11 @@ def result_confirm(*, election: Election, doc_no: str, by, today: dt.date | None
     election = _step(by, election, "confirm")
     doc_no = _doc(doc_no, "doc_no", "批准文号")
     org = election.organisation
+    elected_ids = list(election.candidates.filter(elected=True).values_list("member_id", flat=True))
+    still = set(eligible_members(org).filter(pk__in=elected_ids).values_list("pk", flat=True))
+    gone = list(Member.objects.filter(pk__in=set(elected_ids) - still).values_list("name", flat=True))
+    if gone:
+        raise ValidationError(f"{'、'.join(gone)}已不是本组织在册的正式党员，请退回结果报告重新处理。")
     day = meeting_rules.local_day(election.meeting.starts_at)
     term = branch_services.term_open(organisation=org, elected_on=day)
     if election.old_term_id:
@@ -543,11 +550,17 @@ def result_confirm(*, election: Election, doc_no: str, by, today: dt.date | None
 def _account_for(member: Member, org: Organisation):
     """The new 书记's login: their own account, or a new one with a one-time password for the reviewer."""
     if member.user_id:
+        if not member.user.is_active:
+            raise ValidationError(f"{member.name}的登录账号已停用，请先由管理员启用后再批准。")
         return member.user, ""
     User = get_user_model()
-    base = f"sec_{org.code.lower()}_{member.pk}"
+    base = username = f"sec_{org.code.lower()}_{member.pk}"
+    n = 1
+    while User.objects.filter(username=username).exists():  # an earlier account, since unlinked
+        n += 1
+        username = f"{base}_{n}"
     password = secrets.token_urlsafe(9)
-    user = User.objects.create_user(username=base, password=password, first_name=member.name)
+    user = User.objects.create_user(username=username, password=password, first_name=member.name)
     Member.objects.filter(pk=member.pk).update(user=user)
     return user, password
 

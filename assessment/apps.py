@@ -7,7 +7,10 @@ class AssessmentConfig(AppConfig):
 
     def ready(self):
         from branches import panels
+        from meetings.signals import election_reported
 
         from .panels import assessment_panel
+        from .receivers import publish_election_result
 
         panels.register(assessment_panel)
+        election_reported.connect(publish_election_result, dispatch_uid="assessment-election-publicity")

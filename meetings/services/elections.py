@@ -28,6 +28,7 @@ from members.models import Appointment, Member, MemberStatus, Position, Stage
 
 from .. import elections as rules
 from .. import rules as meeting_rules
+from .. import signals
 from ..models import (
     BallotCount,
     BallotRound,
@@ -474,6 +475,7 @@ def result_report(*, election: Election, positions: dict[int, str], doc_no: str,
         Candidate.objects.filter(pk=pk).update(position=position)
     election.report_doc_no = doc_no
     _move(election, ElectionStatus.REPORTED, action="report", doc_no=doc_no, by=by)
+    signals.election_reported.send(sender=Election, election=election, by=by)
     _notify_reviewers(
         election,
         key=f"election-report-{election.pk}-{election.version}",

@@ -1,0 +1,27 @@
+"""What the assessment app does when a lower app reports an event (connected in AssessmentConfig.ready)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from .services.publicity import publicity_open
+
+ELECTION_NOTICE_DAYS = 5
+
+
+def publish_election_result(sender, *, election, by=None, **kwargs) -> None:
+    """A reported election result goes under 公示 for five days: the new committee by name and post."""
+    today = timezone.localdate()
+    elected = election.candidates.filter(elected=True).select_related("member").order_by("order")
+    lines = "、".join(f"{c.member.name}（{c.get_position_display() or '委员'}）" for c in elected)
+    publicity_open(
+        organisation=election.organisation,
+        subject="election",
+        title=f"{election.organisation.name}换届选举结果",
+        body=f"经党员大会选举，新一届委员会由以下同志组成：{lines}。",
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=ELECTION_NOTICE_DAYS - 1),
+        by=by,
+    )

@@ -17,7 +17,7 @@ Last year (ratings by branch code):
   离退休教职工 XQ0305 still in self-assessment.
 This year: 东风村 and 绿源农业 XQ0112 have started their self-assessment. Acceptance for this year:
 most of 城关镇 and the energy group accepted, a few applied or checked, one rejected, and a 5 % on-site
-draw over the county with one check recorded.
+draw over the county with one check recorded. One 发展对象 of 新华村 is under 公示 now.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from .models import (
     ItemStatus,
     ItemType,
     Objection,
+    Publicity,
     Rating,
     RectificationCase,
     RectificationItem,
@@ -286,6 +287,19 @@ def _acceptance(year: int, users, today: dt.date) -> None:
     )
 
 
+def _candidate_notice(today: dt.date) -> None:
+    """One 发展对象 of 新华村 under 公示 now, as the pipeline's step would have put them."""
+    from members.models import Member
+
+    from .receivers import publish_candidate
+
+    if Publicity.objects.filter(subject="admission").exists():
+        return
+    person = Member.objects.filter(organisation__code="XQ0104", stage="candidate", status="active").first()
+    if person is not None:
+        publish_candidate(None, member=person, stage="candidate", on=today - dt.timedelta(days=1))
+
+
 @transaction.atomic
 def build(today: dt.date | None = None) -> str:
     today = today or timezone.localdate()
@@ -317,5 +331,6 @@ def build(today: dt.date | None = None) -> str:
             by=users[COUNTY],
         )
     _acceptance(today.year, users, today)
+    _candidate_notice(today)
     named = Rating.objects.filter(year=last, stage="named").count()
     return f"星级评定：{last}年度 {Rating.objects.filter(year=last).count()} 个支部（已命名 {named} 个）"

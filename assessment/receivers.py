@@ -25,3 +25,22 @@ def publish_election_result(sender, *, election, by=None, **kwargs) -> None:
         ends_on=today + dt.timedelta(days=ELECTION_NOTICE_DAYS - 1),
         by=by,
     )
+
+
+ADMISSION_NOTICE_DAYS = 7
+
+
+def publish_candidate(sender, *, member, stage, on, by=None, **kwargs) -> None:
+    """A new 发展对象 goes under 公示 for seven days from the decision: the name and the branch only."""
+    if stage != "candidate":
+        return
+    organisation = member.organisation
+    publicity_open(
+        organisation=organisation,
+        subject="admission",
+        title=f"{organisation.name}发展对象公示：{member.name}",
+        body=f"经支部委员会研究，拟将{member.name}同志列为发展对象。",
+        starts_on=on,
+        ends_on=on + dt.timedelta(days=ADMISSION_NOTICE_DAYS - 1),
+        by=by,
+    )

@@ -26,7 +26,7 @@ from branches.models import Grant, NoticeKind, Organisation, Role
 from branches.rules import add_years
 from branches.services import notices_send
 
-from .. import rules
+from .. import rules, signals
 from ..models import Member, MemberStatus, Stage, StageChange
 from ..rules import (  # noqa: F401 - the pipeline's rules, re-exported for callers of this service
     application_age_error,
@@ -160,6 +160,7 @@ def stage_advance(
         note=note or STEP_LABELS[to_stage],
         recorded_by=recorded_by,
     )
+    signals.stage_advanced.send(sender=Member, member=member, stage=to_stage, on=on, by=recorded_by)
     return member
 
 

@@ -7,8 +7,6 @@ adds items and reports them done with evidence. Anyone else, a member's grant in
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,13 +18,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from branches import access
-from branches import selectors as branch_selectors
 from branches.forms import DateInput, add_errors
 from branches.rules import BRANCH_KINDS
 
 from .. import selectors_rectification as selectors
 from ..models import CaseStatus, ItemStatus
 from ..services import rectification as services
+from .common import crumbs, refused_as_404
 
 PAGE_SIZE = 30
 CONTENT_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
@@ -106,23 +104,6 @@ class ReopenForm(forms.Form):
 # ---------------------------------------------------------------- helpers
 
 
-def _refused_as_404(view):
-    """A service's PermissionDenied (a role lost between the page and the click) answers 404, never 403."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied:
-            raise Http404("没有找到该页面，或您无权操作。") from None
-
-    return wrapped
-
-
-def _crumbs(request, org, crumb: str) -> dict:
-    return {"breadcrumb": branch_selectors.organisation_crumbs(request.user, org), "current_crumb": crumb}
-
-
 def _roles(user, org) -> dict:
     can_assess = access.can_assess(user, org)
     can_record = access.can_record(user, org)
@@ -193,7 +174,7 @@ def case_list(request, pk):
             "status": status,
             "filters": filters,
             "can_open": org.is_active and access.can_assess(request.user, org),
-            **_crumbs(request, org, "软弱涣散整顿"),
+            **crumbs(request, org, "软弱涣散整顿"),
         },
     )
 
@@ -226,7 +207,7 @@ def case_add(request, pk):
     return render(
         request,
         "assessment/rectification/case_form.html",
-        {"org": org, "form": form, **_crumbs(request, org, "列入整顿")},
+        {"org": org, "form": form, **crumbs(request, org, "列入整顿")},
     )
 
 
@@ -253,7 +234,7 @@ def case_detail(request, pk):
             },
             "can_add": case.status == CaseStatus.OPEN and (roles["can_assess"] or roles["can_record"]),
             **roles,
-            **_crumbs(request, case.organisation, "整顿详情"),
+            **crumbs(request, case.organisation, "整顿详情"),
         },
     )
 
@@ -269,13 +250,13 @@ def _item_page(request, *, case, item=None, form, title: str, template="item_for
             "form": form,
             "title": title,
             **extra,
-            **_crumbs(request, case.organisation, title),
+            **crumbs(request, case.organisation, title),
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
-@_refused_as_404
+@refused_as_404
 def item_add(request, pk):
     case = _case_or_404(request, pk, allowed=_may_add)
     if case.status != CaseStatus.OPEN:
@@ -294,7 +275,7 @@ def item_add(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@_refused_as_404
+@refused_as_404
 def item_done(request, pk):
     item = _item_or_404(request, pk, allowed=access.can_record)
     case = item.case
@@ -326,7 +307,7 @@ def item_done(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@_refused_as_404
+@refused_as_404
 def item_verify(request, pk):
     """整改销号: a confirm page; the reviewer ticks the box, since a verified item stays verified."""
     item = _item_or_404(request, pk, allowed=access.can_assess)
@@ -358,7 +339,7 @@ def item_verify(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@_refused_as_404
+@refused_as_404
 def item_reopen(request, pk):
     item = _item_or_404(request, pk, allowed=access.can_assess)
     case = item.case

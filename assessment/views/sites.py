@@ -7,11 +7,9 @@ grant and everyone else: 404.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -20,12 +18,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from branches import access
-from branches import selectors as branch_selectors
 from branches.forms import DateInput, add_errors
 
 from .. import selectors_rectification as selectors
 from ..models import CheckResult, SiteStatus
 from ..services import sites as services
+from .common import crumbs, refused_as_404
 
 PAGE_SIZE = 30
 
@@ -65,23 +63,6 @@ class DrawForm(forms.Form):
     seed = forms.IntegerField(
         label="随机种子", min_value=0, max_value=2**63 - 1, help_text="同一种子得到同一抽查名单，可复核。"
     )
-
-
-def _refused_as_404(view):
-    """A service's PermissionDenied (a role lost between the page and the click) answers 404, never 403."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied:
-            raise Http404("没有找到该页面，或您无权操作。") from None
-
-    return wrapped
-
-
-def _crumbs(request, org, crumb: str) -> dict:
-    return {"breadcrumb": branch_selectors.organisation_crumbs(request.user, org), "current_crumb": crumb}
 
 
 def _draw(request, org):
@@ -129,7 +110,7 @@ def site_list(request, pk):
             "can_act": can_act,
             "draw_form": draw_form,
             "drawn": drawn,
-            **_crumbs(request, org, "示范点"),
+            **crumbs(request, org, "示范点"),
         },
     )
 
@@ -149,7 +130,7 @@ def _back(site) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-@_refused_as_404
+@refused_as_404
 def site_check(request, pk):
     site, moved = _site_for_action(request, pk)
     if moved:
@@ -176,13 +157,13 @@ def site_check(request, pk):
             "title": "记录抽查复核",
             "submit_label": "保存",
             "cancel_url": _back(site),
-            **_crumbs(request, site.organisation, "抽查复核"),
+            **crumbs(request, site.organisation, "抽查复核"),
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
-@_refused_as_404
+@refused_as_404
 def site_exit(request, pk):
     """退出机制: a confirmation page with the reason and a tick box; nothing happens on GET."""
     site, moved = _site_for_action(request, pk)
@@ -210,7 +191,7 @@ def site_exit(request, pk):
             "submit_class": "btn-danger",
             "warning": "退出后该支部不再列入示范点名单，此操作不能撤回。",
             "cancel_url": _back(site),
-            **_crumbs(request, site.organisation, "示范点退出"),
+            **crumbs(request, site.organisation, "示范点退出"),
         },
     )
 

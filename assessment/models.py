@@ -473,6 +473,8 @@ class RectificationItem(models.Model):
     status = models.CharField("状态", max_length=10, choices=ItemStatus.choices, default=ItemStatus.OPEN)
     done_note = models.CharField("完成情况", max_length=500, blank=True)
     evidence = models.FileField("佐证材料", upload_to="assessment/rectification/%Y/", blank=True)
+    evidence_name = models.CharField("佐证文件名", max_length=200, blank=True)
+    evidence_sha256 = models.CharField("佐证 SHA-256", max_length=64, blank=True)
     done_at = models.DateTimeField("完成时间", null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="验收人", null=True, blank=True, on_delete=models.SET_NULL

@@ -205,9 +205,9 @@ def item_done(*, item: RectificationItem, note: str, evidence=None, by) -> Recti
     if not access.can_record(by, case.organisation):
         raise PermissionDenied
     note = _text(note, field="note", label="完成情况", limit=DONE_NOTE_MAX)
-    ext = None
+    ext = sha256 = name = None
     if evidence is not None:
-        ext, _sha256, _name = uploads.checked(evidence, field="evidence")
+        ext, sha256, name = uploads.checked(evidence, field="evidence")
     _move(
         item,
         frm=ItemStatus.OPEN,
@@ -218,7 +218,10 @@ def item_done(*, item: RectificationItem, note: str, evidence=None, by) -> Recti
     )
     if ext is not None:
         item.evidence.save(f"item-{item.pk}{ext}", evidence, save=False)
-        RectificationItem.objects.filter(pk=item.pk).update(evidence=item.evidence.name)
+        item.evidence_name, item.evidence_sha256 = name, sha256
+        RectificationItem.objects.filter(pk=item.pk).update(
+            evidence=item.evidence.name, evidence_name=name, evidence_sha256=sha256
+        )
     return item
 
 

@@ -1,6 +1,7 @@
 """软弱涣散整顿 services: the item's state machine per role, closing the case, overdue and its notices."""
 
 import datetime as dt
+import hashlib
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -225,6 +226,8 @@ def test_evidence_is_stored_on_the_item(case, reviewer, secretary):
     assert item.evidence.name.endswith(".pdf")
     with item.evidence.open("rb") as f:
         assert f.read() == PDF
+    assert item.evidence_name == "会议记录.pdf"
+    assert item.evidence_sha256 == hashlib.sha256(PDF).hexdigest()
 
 
 def test_renamed_exe_is_refused_and_nothing_changes(case, reviewer, secretary):

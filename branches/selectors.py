@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import access, rules
-from .models import Notice, Organisation, OrgStatus, Term, TermStatusChoice
+from .models import Grant, Notice, Organisation, OrgStatus, Role, Term, TermStatusChoice
 
 TERM_STATUS_FILTERS = {"ok", "due", "overdue", "none"}
 
@@ -127,4 +127,22 @@ def move_targets(user, org: Organisation) -> QuerySet[Organisation]:
         .exclude(path__startswith=org.path)
         .exclude(pk=org.parent_id)
         .order_by("path")
+    )
+
+
+def reviewer_grants_above(organisation: Organisation) -> QuerySet[Grant]:
+    """Active reviewers' grants on the organisation or any organisation above it, nearest first.
+
+    These are the people who may assess it (``access.can_assess``): the organisation's own
+    secretaries are left out, also when they hold a reviewer grant above it.
+    """
+    return (
+        Grant.objects.filter(
+            role=Role.REVIEWER,
+            user__is_active=True,
+            organisation__path__in=[*organisation.ancestor_paths, organisation.path],
+        )
+        .exclude(user__in=Grant.objects.filter(role=Role.SECRETARY, organisation=organisation).values("user"))
+        .select_related("user", "organisation")
+        .order_by("-organisation__depth", "pk")
     )

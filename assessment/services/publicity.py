@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from branches import access
-from branches.models import PATH_STEP, Grant, NoticeKind, Organisation, Role
+from branches import selectors as branch_selectors
+from branches.models import NoticeKind, Organisation
 from branches.services import notices_send
 from members.rules import valid_phone
 
@@ -110,19 +111,7 @@ def _clean_fields(text: str, name: str, phone: str) -> tuple[str, str, str]:
 
 def reviewer_grants(publicity: Publicity):
     """Reviewer grants on the publicity's organisation or any organisation above it, nearest first."""
-    path = publicity.org_path
-    prefixes = [path[:i] for i in range(PATH_STEP, len(path) + 1, PATH_STEP)]
-    return (
-        Grant.objects.filter(role=Role.REVIEWER, organisation__path__in=prefixes)
-        # The branch's own secretary does not review it (access.can_assess), even with a grant above.
-        .exclude(
-            user__in=Grant.objects.filter(
-                role=Role.SECRETARY, organisation_id=publicity.organisation_id
-            ).values("user")
-        )
-        .select_related("user", "organisation")
-        .order_by("-organisation__depth", "pk")
-    )
+    return branch_selectors.reviewer_grants_above(publicity.organisation)
 
 
 def _notify_reviewers(objection: Objection) -> int:

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from branches import access
+from branches import selectors as branch_selectors
 from branches import services as branch_services
 from branches.models import Grant, NoticeKind, Organisation, Role, TermStatusChoice
 from members.models import Appointment, Member, MemberStatus, Position, Stage
@@ -30,6 +31,7 @@ from .. import elections as rules
 from .. import rules as meeting_rules
 from .. import signals
 from ..models import (
+    OPEN_STATUSES,
     BallotCount,
     BallotRound,
     Candidate,
@@ -206,9 +208,7 @@ def election_start(
     _require(by, organisation, "secretary")
     if not organisation.is_active or organisation.kind == "party_group":
         raise ValidationError("该组织不能发起换届选举。")
-    if Election.objects.filter(
-        organisation=organisation, status__in=("draft", "requested", "approved", "held", "reported")
-    ).exists():
+    if Election.objects.filter(organisation=organisation, status__in=OPEN_STATUSES).exists():
         raise ValidationError("该组织已有一次正在进行的换届选举。")
     old_term = organisation.terms.filter(status=TermStatusChoice.CURRENT).first()
     election = Election.objects.create(
@@ -571,12 +571,7 @@ def _account_for(member: Member, org: Organisation):
 
 
 def _reviewers_above(org: Organisation):
-    paths = org.ancestor_paths
-    return {
-        g.user
-        for g in Grant.objects.filter(role=Role.REVIEWER, organisation__path__in=paths).select_related("user")
-        if g.user.is_active
-    }
+    return {g.user for g in branch_selectors.reviewer_grants_above(org)}
 
 
 def _notify_reviewers(election: Election, *, key: str, title: str, body: str) -> None:

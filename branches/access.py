@@ -226,3 +226,33 @@ def can_assess_higher(user, organisation: Organisation) -> bool:
         and g.organisation.depth < nearest
         for g in _grants(user)
     )
+
+
+def can_keep_archives(user, organisation: Organisation) -> bool:
+    """May the user ask for this organisation's annual ledger and read and file its documents (DOMAIN §6)?
+
+    A secretary for the branch only; a reviewer for anything in the subtree; admins for all.
+    Party groups keep no archive of their own (their branch does).
+    """
+    if organisation.kind == OrgKind.PARTY_GROUP:
+        return False
+    if can_review(user, organisation):
+        return True
+    return organisation.is_branch and any(
+        g.role == Role.SECRETARY and g.organisation_id == organisation.pk for g in _grants(user)
+    )
+
+
+def archive_organisations(user) -> QuerySet[Organisation]:
+    """Organisations whose ledgers and documents the user may see (the query twin of can_keep_archives)."""
+    if is_admin(user):
+        return Organisation.objects.exclude(kind=OrgKind.PARTY_GROUP)
+    parts = [Q(path__startswith=g.organisation.path) for g in _grants(user) if g.role == Role.REVIEWER]
+    parts += [
+        Q(pk=g.organisation_id)
+        for g in _grants(user)
+        if g.role == Role.SECRETARY and g.organisation.kind in BRANCH_KINDS
+    ]
+    if not parts:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(reduce(or_, parts)).exclude(kind=OrgKind.PARTY_GROUP)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("meetings/", include("meetings.urls")),
     path("assessment/", include("assessment.urls")),
+    path("archives/", include("archives.urls")),
     path("gongshi/", include("assessment.public_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,159 @@
+"""The life of a ledger file: requested (a new version) → queued → running → done or failed.
+
+Tasks call ``ledger_claim`` first: only a queued ledger is claimed, in one UPDATE, so a
+redelivered or doubled task finds the work taken and returns. A failure keeps its reason
+and never touches the files of earlier versions, which live under their own names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from branches import access
+from branches.models import Organisation, OrgKind
+
+from .. import rules
+from ..models import LedgerFile, LedgerFormat, LedgerStatus
+
+logger = logging.getLogger(__name__)
+
+ERROR_LENGTH = 500
+
+
+def formats_for(choice: str) -> list[str]:
+    """The form's choice (xlsx, pdf or both) as the formats to build."""
+    if choice == "both":
+        return [LedgerFormat.XLSX, LedgerFormat.PDF]
+    if choice in LedgerFormat.values:
+        return [choice]
+    raise ValidationError({"format": "请选择台账格式：Excel、PDF 或两者。"})
+
+
+def ledger_request(*, user, organisation: Organisation, year: int, formats: list[str]) -> list[LedgerFile]:
+    """New versions of the organisation's ledger for the year, one per format, and their tasks sent.
+
+    The tasks leave after the commit, with the task id stored first, so the page that
+    follows can already show (and poll) them.
+    """
+    from ..tasks import build_ledger
+
+    if not access.can_keep_archives(user, organisation):
+        raise ValidationError("您无权生成该组织的台账。")
+    if organisation.kind == OrgKind.PARTY_GROUP:
+        raise ValidationError("党小组的台账随所在党支部生成。")
+    if not formats or any(f not in LedgerFormat.values for f in formats):
+        raise ValidationError({"format": "请选择台账格式：Excel、PDF 或两者。"})
+    if (
+        why := rules.year_error(year, today=timezone.localdate(), founded_on=organisation.founded_on)
+    ) is not None:
+        raise ValidationError({"year": why})
+    made: list[LedgerFile] = []
+    with transaction.atomic():
+        # One request at a time per organisation, so two never take the same version number.
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        for fmt in dict.fromkeys(formats):
+            last = LedgerFile.objects.filter(organisation=organisation, year=year, format=fmt).aggregate(
+                n=Max("version")
+            )["n"]
+            made.append(
+                LedgerFile.objects.create(
+                    organisation=organisation,
+                    year=year,
+                    format=fmt,
+                    version=(last or 0) + 1,
+                    subtree=not organisation.is_branch,
+                    requested_by=user if getattr(user, "pk", None) else None,
+                    task_id=str(uuid.uuid4()),
+                    step="排队等待",
+                )
+            )
+        for ledger in made:
+            transaction.on_commit(
+                lambda ledger=ledger: build_ledger.apply_async((ledger.pk,), task_id=ledger.task_id)
+            )
+    return made
+
+
+def ledger_claim(ledger_id: int) -> LedgerFile | None:
+    """Take a queued ledger for building; None when another run has it or it is finished."""
+    claimed = LedgerFile.objects.filter(pk=ledger_id, status=LedgerStatus.QUEUED).update(
+        status=LedgerStatus.RUNNING, started_at=timezone.now(), percent=1, step="开始生成"
+    )
+    if not claimed:
+        return None
+    return LedgerFile.objects.select_related("organisation").get(pk=ledger_id)
+
+
+def ledger_progress(ledger_id: int, percent: int, step: str) -> None:
+    """Write how far the build is (never backwards, never past 99 before the file is stored)."""
+    percent = max(0, min(99, int(percent)))
+    LedgerFile.objects.filter(pk=ledger_id, status=LedgerStatus.RUNNING, percent__lte=percent).update(
+        percent=percent, step=step[:60]
+    )
+
+
+def ledger_part_done(ledger_id: int, step: str) -> int:
+    """One more branch of a subtree PDF is ready; the bar runs from 5 to 90 % over the parts."""
+    LedgerFile.objects.filter(pk=ledger_id).update(parts_done=F("parts_done") + 1)
+    ledger = LedgerFile.objects.only("parts_done", "parts_total").get(pk=ledger_id)
+    total = max(ledger.parts_total, 1)
+    ledger_progress(ledger_id, 5 + 85 * ledger.parts_done // total, step)
+    return ledger.parts_done
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ledger_store(ledger_id: int, path: Path) -> LedgerFile:
+    """Keep the built file (size, sha256) through the storage backend and mark the ledger done.
+
+    Idempotent: a ledger already done keeps its file and the new one is not stored.
+    """
+    with transaction.atomic():
+        ledger = (
+            LedgerFile.objects.select_for_update(of=("self",))
+            .select_related("organisation")
+            .get(pk=ledger_id)
+        )
+        if ledger.status == LedgerStatus.DONE:
+            return ledger
+        org = ledger.organisation
+        ledger.filename = rules.ledger_filename(org.name, ledger.year, ledger.version, ledger.extension)
+        ledger.size = path.stat().st_size
+        ledger.sha256 = sha256_of(path)
+        storage_name = f"{rules.ascii_name(org.code)}-{ledger.year}-v{ledger.version}{ledger.extension}"
+        with open(path, "rb") as handle:
+            ledger.file.save(storage_name, File(handle), save=False)
+        ledger.status = LedgerStatus.DONE
+        ledger.percent = 100
+        ledger.step = "已完成"
+        ledger.error = ""
+        ledger.finished_at = timezone.now()
+        ledger.save()
+    return ledger
+
+
+def ledger_fail(ledger_id: int, error: str) -> None:
+    """Mark a ledger failed with a reason a person can read; earlier versions are untouched."""
+    text = (error or "生成失败（原因不明）。").strip()[:ERROR_LENGTH]
+    updated = (
+        LedgerFile.objects.filter(pk=ledger_id)
+        .exclude(status=LedgerStatus.DONE)
+        .update(status=LedgerStatus.FAILED, error=text, step="生成失败", finished_at=timezone.now())
+    )
+    if updated:
+        logger.warning("ledger %s failed: %s", ledger_id, text)

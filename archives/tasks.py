@@ -1,0 +1,81 @@
+"""Celery tasks of the archives: build a ledger file; a subtree's PDF as a chord of per-branch parts.
+
+Thin and idempotent: they take ids, claim the ledger (only a queued one is built), and call
+``services.build``. Any error ends as a failed ledger with its reason, never as a ledger
+left "running"; the earlier versions' files are not touched.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import chord, shared_task
+from django.core.exceptions import ValidationError
+
+from .models import LedgerFormat
+from .services import build
+from .services import ledgers as service
+
+logger = logging.getLogger(__name__)
+
+PART_RETRIES = 2
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, ValidationError):
+        return "；".join(error.messages)
+    return f"生成时出错：{type(error).__name__}: {error}"
+
+
+@shared_task(bind=True, acks_late=True)
+def build_ledger(self, ledger_id: int) -> str:
+    """Build one ledger file; a subtree PDF hands its branches to a chord and returns at once."""
+    ledger = service.ledger_claim(ledger_id)
+    if ledger is None:
+        return "skipped"
+    try:
+        if ledger.format == LedgerFormat.XLSX:
+            build.build_workbook(ledger)
+        elif not ledger.subtree:
+            build.build_branch_pdf(ledger)
+        else:
+            branches = build.subtree_branches(ledger)
+            header = [build_ledger_part.s(ledger_id, branch_id) for branch_id in branches]
+            chord(header)(assemble_ledger.s(ledger_id).on_error(ledger_part_failed.s(ledger_id)))
+            return "dispatched"
+    except Exception as error:  # noqa: BLE001 - every failure becomes the ledger's recorded reason
+        logger.exception("ledger %s failed", ledger_id)
+        service.ledger_fail(ledger_id, _reason(error))
+        return "failed"
+    return "done"
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(Exception,),
+    max_retries=PART_RETRIES,
+    retry_backoff=2,
+    retry_jitter=False,
+)
+def build_ledger_part(self, ledger_id: int, branch_id: int) -> str:
+    """One branch's PDF of a subtree ledger, retried on failure; returns the stored part's name."""
+    return build.build_part(ledger_id, branch_id)
+
+
+@shared_task(bind=True, acks_late=True)
+def assemble_ledger(self, stored_parts: list[str], ledger_id: int) -> str:
+    """The chord's body: the summary PDF and the parts zipped into the ledger file."""
+    try:
+        build.assemble_zip(ledger_id, stored_parts)
+    except Exception as error:  # noqa: BLE001
+        logger.exception("ledger %s: zip failed", ledger_id)
+        service.ledger_fail(ledger_id, _reason(error))
+        return "failed"
+    return "done"
+
+
+@shared_task
+def ledger_part_failed(request, exc, traceback, ledger_id: int) -> None:
+    """A branch's part failed after its retries: the whole ledger fails with that reason."""
+    service.ledger_fail(ledger_id, f"有党支部的台账生成失败（已重试{PART_RETRIES}次）：{exc}")

@@ -203,6 +203,7 @@ CELERY_BEAT_SCHEDULE = {
 # Organisational life (DOMAIN §3): a meeting entered more than this many days after it was held is 补录.
 MEETING_LATE_ENTRY_DAYS = int(os.environ.get("MEETING_LATE_ENTRY_DAYS", "30"))
 MEETING_ATTACHMENT_MAX_MB = int(os.environ.get("MEETING_ATTACHMENT_MAX_MB", "10"))
+ARCHIVE_DOCUMENT_MAX_MB = int(os.environ.get("ARCHIVE_DOCUMENT_MAX_MB", "20"))
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from django.core.files.base import ContentFile
@@ -80,24 +81,46 @@ def assemble_zip(ledger_id: int, stored_parts: list[str]) -> LedgerFile:
     """The subtree's summary PDF and every branch's PDF in one ZIP; the parts are removed afterwards."""
     ledger = LedgerFile.objects.select_related("organisation").get(pk=ledger_id)
     scope = data.scope_for(ledger.organisation, ledger.year)
-    names = {b.pk: b for b in scope.branches}
+    names = {b.pk: b.name for b in scope.branches}
     ledgers.ledger_progress(ledger_id, 92, "正在生成汇总表并打包")
+    parts = []
+    for stored in stored_parts:
+        branch_id = int(Path(stored).stem.split("_")[0])
+        parts.append((names.get(branch_id, str(branch_id)), lambda stored=stored: _read(stored)))
     with tempfile.TemporaryDirectory(prefix="ledger-zip-") as folder:
-        summary = Path(folder) / "summary.pdf"
-        pdf.write_summary_pdf(scope, summary)
         path = Path(folder) / "ledger.zip"
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.write(summary, f"00-{scope.root.name}-{ledger.year}年度台账汇总.pdf")
-            for n, stored in enumerate(stored_parts, 1):
-                branch_id = int(Path(stored).stem.split("_")[0])
-                branch = names.get(branch_id)
-                label = branch.name if branch else str(branch_id)
-                with default_storage.open(stored, "rb") as part:
-                    archive.writestr(
-                        f"{n:03d}-{rules.clean_name(label)}-{ledger.year}年度台账.pdf", part.read()
-                    )
+        write_zip(scope, path, parts)
         done = ledgers.ledger_store(ledger_id, path)
     for stored in stored_parts:
         if default_storage.exists(stored):
             default_storage.delete(stored)
     return done
+
+
+def _read(stored: str) -> bytes:
+    with default_storage.open(stored, "rb") as part:
+        return part.read()
+
+
+def write_zip(scope: data.Scope, out: Path, parts: list[tuple[str, Callable[[], bytes]]]) -> None:
+    """The ZIP of a subtree's PDF ledger: 00-…汇总.pdf, then 001-<branch>….pdf in the tree's order."""
+    with tempfile.TemporaryDirectory(prefix="ledger-summary-") as folder:
+        summary = Path(folder) / "summary.pdf"
+        pdf.write_summary_pdf(scope, summary)
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.write(summary, f"00-{rules.clean_name(scope.root.name)}-{scope.year}年度台账汇总.pdf")
+            for n, (label, read) in enumerate(parts, 1):
+                archive.writestr(f"{n:03d}-{rules.clean_name(label)}-{scope.year}年度台账.pdf", read())
+
+
+def write_subtree_zip(scope: data.Scope, out: Path, *, progress=None) -> None:
+    """The same ZIP built in one process, branch after branch (the build_ledger command)."""
+    parts = []
+    with tempfile.TemporaryDirectory(prefix="ledger-parts-") as folder:
+        for n, branch in enumerate(scope.branches):
+            if progress is not None:
+                progress(5 + 85 * n // max(len(scope.branches), 1), f"正在生成：{branch.name}")
+            path = Path(folder) / f"{branch.pk}.pdf"
+            pdf.write_branch_pdf(data.branch_scope(branch, scope.year), path)
+            parts.append((branch.name, path.read_bytes))
+        write_zip(scope, out, parts)

@@ -74,7 +74,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         made = generate(
             seed=members,
-            branches=max(1, members // 40),
+            branches=max(1, members // 30),  # about 30 party members on a branch's roster
             years=(year,),
             today=timezone.localdate(),
             name=name,
@@ -160,7 +160,8 @@ def _pdf(scope, year: int, folder: Path, figures: dict) -> None:
     from members.models import Member
 
     sizes = dict(
-        Member.objects.filter(organisation_id__in=scope.branch_ids, status="active")
+        Member.objects.party_members()
+        .filter(organisation_id__in=scope.branch_ids)
         .values("organisation_id")
         .annotate(n=Count("pk"))
         .values_list("organisation_id", "n")
@@ -188,9 +189,8 @@ def _meetings(branch_ids: list[int], year: int) -> None:
     rng = random.Random(year)
     kinds = list(MeetingKind.objects.filter(for_groups=False).order_by("order"))
     people: dict[int, list[int]] = {}
-    for member_id, org_id in Member.objects.filter(
-        organisation_id__in=branch_ids, status="active"
-    ).values_list("pk", "organisation_id"):
+    party = Member.objects.party_members().filter(organisation_id__in=branch_ids)
+    for member_id, org_id in party.values_list("pk", "organisation_id"):
         people.setdefault(org_id, []).append(member_id)
     meetings, presences = [], []
     for branch_id in branch_ids:

@@ -81,7 +81,7 @@ def _checked_file(file) -> tuple[str, str, int]:
     file.seek(0)
     ext = rules.sniff_document(file.read(HEAD_BYTES), file)
     if ext is None:
-        raise ValidationError(f"只能上传 {ACCEPTED} 文件；系统按文件内容判断类型，改扩展名无效。")
+        raise ValidationError(f"所选文件不是 {ACCEPTED} 文件（按文件内容判断，改扩展名无效）。")
     digest = hashlib.sha256()
     file.seek(0)
     for chunk in file.chunks():

@@ -111,7 +111,7 @@ def branch_scope(branch: Organisation, year: int) -> Scope:
     return Scope(branch, year, [branch])
 
 
-def _member_in_year(scope: Scope) -> Q:
+def member_in_year(scope: Scope) -> Q:
     """Members on the roster at some time in the year: still active, or left during or after it."""
     still_there = Q(status=MemberStatus.ACTIVE) | Q(left_on__gte=scope.start)
     already_in = Q(admitted_on__isnull=True) | Q(admitted_on__lte=scope.end)
@@ -231,7 +231,7 @@ def roster_rows(scope: Scope) -> Iterator[tuple]:
         )
     )
     rows = (
-        Member.objects.filter(_member_in_year(scope), stage__in=PARTY_STAGES)
+        Member.objects.filter(member_in_year(scope), stage__in=PARTY_STAGES)
         .order_by("organisation__path", "name", "pk")
         .values_list(
             "organisation_id",
@@ -290,7 +290,7 @@ MEETING_COLUMNS = [
 ]
 
 
-def _meetings(scope: Scope):
+def counted_meetings(scope: Scope):
     return Meeting.objects.counted().filter(
         branch_id__in=scope.branch_ids,
         starts_at__gte=dt.datetime.combine(scope.start, dt.time(), tzinfo=LOCAL_TZ),
@@ -301,7 +301,7 @@ def _meetings(scope: Scope):
 def meeting_rows(scope: Scope) -> Iterator[tuple]:
     names = scope.names
     rows = (
-        _meetings(scope)
+        counted_meetings(scope)
         .annotate(
             leave=Count("attendances", filter=Q(attendances__presence=Presence.LEAVE)),
             absent=Count("attendances", filter=Q(attendances__presence=Presence.ABSENT)),
@@ -375,7 +375,7 @@ def attendance_rows(scope: Scope) -> Iterator[tuple]:
     names = scope.names
     presence = dict(Presence.choices)
     rows = (
-        Attendance.objects.filter(meeting__in=_meetings(scope))
+        Attendance.objects.filter(meeting__in=counted_meetings(scope))
         .order_by("meeting__branch__path", "meeting__starts_at", "meeting_id", "member__name", "pk")
         .values_list(
             "meeting__branch_id",
@@ -390,6 +390,70 @@ def attendance_rows(scope: Scope) -> Iterator[tuple]:
     for branch_id, starts, kind, topic, name, p, reason in rows.iterator(chunk_size=CHUNK):
         day = starts.astimezone(LOCAL_TZ).date()
         yield (names.get(branch_id, ""), day, kind, topic, name, presence[p], reason)
+
+
+ATTENDANCE_BY_MEETING_COLUMNS = [
+    Column("党支部", 28),
+    Column("会议日期", 12, DATE),
+    Column("会议类型", 12),
+    Column("主题", 30),
+    Column("出席", 40),
+    Column("请假（事由）", 24),
+    Column("缺席", 16),
+]
+
+
+def attendance_by_meeting_rows(scope: Scope) -> Iterator[tuple]:
+    """The same attendance, a line per meeting with the names under 出席, 请假 and 缺席 (the PDF's form).
+
+    A paper 会议记录本 records attendance this way; it is a tenth of the cells of a line per
+    member, and cells are what a PDF's layout costs.
+    """
+    names = scope.names
+    rows = (
+        Attendance.objects.filter(meeting__in=counted_meetings(scope))
+        .order_by("meeting__branch__path", "meeting__starts_at", "meeting_id", "member__name", "pk")
+        .values_list(
+            "meeting_id",
+            "meeting__branch_id",
+            "meeting__starts_at",
+            "meeting__kind__name",
+            "meeting__topic",
+            "member__name",
+            "presence",
+            "reason",
+        )
+    )
+    current, line = None, None
+    for meeting_id, branch_id, starts, kind, topic, name, presence, reason in rows.iterator(chunk_size=CHUNK):
+        if meeting_id != current:
+            if line is not None:
+                yield _meeting_line(line)
+            current = meeting_id
+            day = starts.astimezone(LOCAL_TZ).date()
+            line = {
+                "head": (names.get(branch_id, ""), day, kind, topic),
+                Presence.PRESENT: [],
+                "leave": [],
+                "absent": [],
+            }
+        if presence == Presence.LEAVE:
+            line["leave"].append(f"{name}（{reason}）" if reason else name)
+        elif presence == Presence.ABSENT:
+            line["absent"].append(name)
+        else:
+            line[Presence.PRESENT].append(name)
+    if line is not None:
+        yield _meeting_line(line)
+
+
+def _meeting_line(line: dict) -> tuple:
+    return (
+        *line["head"],
+        "、".join(line[Presence.PRESENT]),
+        "、".join(line["leave"]),
+        "、".join(line["absent"]),
+    )
 
 
 # --- 党费收缴登记簿 -----------------------------------------------------------

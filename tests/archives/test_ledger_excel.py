@@ -193,3 +193,12 @@ def test_section_queries_do_not_grow_with_the_number_of_branches(
     with django_assert_max_num_queries(40) as big:
         excel.write_workbook(scope_big, tmp_path / "b.xlsx")
     assert len(big.captured_queries) == len(small.captured_queries)
+
+
+def test_the_pdf_form_of_attendance_is_a_line_per_meeting_with_the_names(ledger_year):
+    rows = list(data.attendance_by_meeting_rows(data.branch_scope(ledger_year["branch"], YEAR)))
+    assert [r[3] for r in rows] == [FORMULA_TOPIC, "学习贯彻全会精神", "年终党课"]
+    first, second, last = rows
+    assert first[5] == "李四（出差）" and "李四" not in first[4] and "张三" in first[4]
+    assert second[6] == "李四" and second[5] == ""
+    assert "李四" in last[4] and last[5] == last[6] == ""

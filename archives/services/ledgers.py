@@ -77,10 +77,18 @@ def ledger_request(*, user, organisation: Organisation, year: int, formats: list
                 )
             )
         for ledger in made:
-            transaction.on_commit(
-                lambda ledger=ledger: build_ledger.apply_async((ledger.pk,), task_id=ledger.task_id)
-            )
+            transaction.on_commit(lambda ledger=ledger: _send(build_ledger, ledger))
     return made
+
+
+def _send(task, ledger: LedgerFile) -> None:
+    """Hand the ledger to Celery; if the broker cannot take it, the ledger fails with that reason
+    instead of waiting in the queue for ever."""
+    try:
+        task.apply_async((ledger.pk,), task_id=ledger.task_id)
+    except Exception:  # noqa: BLE001 - whatever the broker raises, the user gets a reason, not a 500
+        logger.exception("ledger %s: task not sent", ledger.pk)
+        ledger_fail(ledger.pk, "无法提交后台任务（任务队列暂不可用），请稍后点击“重新生成”。")
 
 
 def ledger_claim(ledger_id: int) -> LedgerFile | None:

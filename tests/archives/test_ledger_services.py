@@ -174,3 +174,16 @@ def test_the_workbook_of_a_subtree_request_opens(ledger_year, tree, reviewer, as
     with ledger.file.open("rb") as handle:
         book = load_workbook(handle, read_only=True)
         assert book.sheetnames[0] == "概况"
+
+
+def test_when_the_broker_refuses_the_task_the_ledger_fails_with_a_reason(
+    ledger_year, secretary, ask, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    def refused(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.build_ledger, "apply_async", refused)
+    (ledger,) = ask(secretary, ledger_year["branch"])
+    assert ledger.status == LedgerStatus.FAILED and "任务队列暂不可用" in ledger.error

@@ -387,8 +387,10 @@ def attendance_rows(scope: Scope) -> Iterator[tuple]:
             "reason",
         )
     )
+    last, day = None, None
     for branch_id, starts, kind, topic, name, p, reason in rows.iterator(chunk_size=CHUNK):
-        day = starts.astimezone(LOCAL_TZ).date()
+        if starts != last:  # rows come meeting by meeting: convert each meeting's time once
+            last, day = starts, starts.astimezone(LOCAL_TZ).date()
         yield (names.get(branch_id, ""), day, kind, topic, name, presence[p], reason)
 
 

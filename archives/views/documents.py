@@ -8,11 +8,10 @@ boxes, a reviewer those of the whole subtree; anyone else — a member's grant i
 
 from __future__ import annotations
 
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404
@@ -22,8 +21,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessment.exports import content_disposition
+from assessment.views.common import crumbs, refused_as_404
 from branches import access
-from branches import selectors as branch_selectors
 from branches.forms import add_errors
 
 from .. import rules, selectors
@@ -40,23 +39,6 @@ TYPE_ICONS = {
     ".jpg": "bi-file-earmark-image",
     ".png": "bi-file-earmark-image",
 }
-
-
-def _refused_as_404(view):
-    """A service's PermissionDenied (a right lost between the page and the click) answers 404."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied:
-            raise Http404("没有找到该页面，或您无权操作。") from None
-
-    return wrapped
-
-
-def _crumbs(request, org, crumb: str) -> dict:
-    return {"breadcrumb": branch_selectors.organisation_crumbs(request.user, org), "current_crumb": crumb}
 
 
 def _url(name: str, org_pk: int, *, year=None, category=None) -> str:
@@ -159,13 +141,13 @@ def document_list(request, pk):
             "max_size": services.size_text(services.max_bytes()),
             "accepted": services.ACCEPTED,
             "is_admin": access.is_admin(request.user),
-            **_crumbs(request, org, "三本五盒"),
+            **crumbs(request, org, "三本五盒"),
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
-@_refused_as_404
+@refused_as_404
 def document_upload(request, pk):
     org = selectors.get_archive_org_or_404(request.user, pk)
     today = timezone.localdate()
@@ -208,7 +190,7 @@ def document_upload(request, pk):
             "categories": selectors.categories(),
             "list_url": _list_url(org.pk),
             "boxes_url": _list_url(org.pk),
-            **_crumbs(request, org, "上传档案"),
+            **crumbs(request, org, "上传档案"),
         },
     )
 
@@ -228,7 +210,7 @@ def document_detail(request, pk):
             "can_delete": access.is_admin(request.user) and not document.is_deleted,
             "list_url": _list_url(org.pk, year=document.year, category=document.category.code),
             "boxes_url": _list_url(org.pk),
-            **_crumbs(request, org, "档案文件"),
+            **crumbs(request, org, "档案文件"),
         },
     )
 
@@ -259,7 +241,7 @@ def document_download(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@_refused_as_404
+@refused_as_404
 def document_delete(request, pk):
     document = selectors.get_document_or_404(request.user, pk)
     if not access.is_admin(request.user):
@@ -285,6 +267,6 @@ def document_delete(request, pk):
             "doc": document,
             "form": form,
             "boxes_url": _list_url(document.organisation_id),
-            **_crumbs(request, document.organisation, "删除档案文件"),
+            **crumbs(request, document.organisation, "删除档案文件"),
         },
     )

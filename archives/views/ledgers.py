@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRefresh
 
 from assessment.exports import content_disposition
+from assessment.views.common import crumbs
 from branches import access
-from branches import selectors as branch_selectors
 from branches.forms import add_errors
 from branches.models import OrgStatus
 from branches.rules import BRANCH_KINDS
@@ -34,10 +34,6 @@ CONTENT_TYPES = {
     ".pdf": "application/pdf",
     ".zip": "application/zip",
 }
-
-
-def _crumbs(request, org, crumb: str) -> dict:
-    return {"breadcrumb": branch_selectors.organisation_crumbs(request.user, org), "current_crumb": crumb}
 
 
 @require_GET
@@ -91,7 +87,7 @@ def ledger_list(request, pk):
             "form": form,
             "page": page,
             "branch_count": branch_count,
-            **_crumbs(request, org, "年度台账"),
+            **crumbs(request, org, "年度台账"),
         },
     )
 
@@ -134,7 +130,7 @@ def ledger_detail(request, pk):
             "org": org,
             "others": others,
             "branch_count": ledger.parts_total or (_branch_count(org) if ledger.subtree else 1),
-            **_crumbs(request, org, f"{ledger.year}年度台账 第{ledger.version}版"),
+            **crumbs(request, org, f"{ledger.year}年度台账 第{ledger.version}版"),
         },
     )
 

@@ -91,20 +91,19 @@ class Scope:
         return {b.pk: b.name for b in self.branches}
 
 
+def covered_branches(root: Organisation, year: int):
+    """The branches of the subtree a committee's ledger covers: those that existed in the year."""
+    existed = Q(status=OrgStatus.ACTIVE) | Q(dissolved_on__gte=dt.date(year, 1, 1))
+    return Organisation.objects.filter(
+        existed, path__gte=root.path, path__lt=root.path + "\uffff", kind__in=BRANCH_KINDS
+    )
+
+
 def scope_for(root: Organisation, year: int) -> Scope:
     """The branches a ledger covers: the branch itself, or each branch of the subtree alive in the year."""
     if root.is_branch:
         return Scope(root, year, [root])
-    existed = Q(status=OrgStatus.ACTIVE) | Q(dissolved_on__gte=dt.date(year, 1, 1))
-    branches = list(
-        Organisation.objects.filter(
-            existed,
-            path__gte=root.path,
-            path__lt=root.path + "\uffff",
-            kind__in=BRANCH_KINDS,
-        ).order_by("path")
-    )
-    return Scope(root, year, branches)
+    return Scope(root, year, list(covered_branches(root, year).order_by("path")))
 
 
 def branch_scope(branch: Organisation, year: int) -> Scope:

@@ -20,10 +20,8 @@ from assessment.exports import content_disposition
 from assessment.views.common import crumbs
 from branches import access
 from branches.forms import add_errors
-from branches.models import OrgStatus
-from branches.rules import BRANCH_KINDS
 
-from .. import rules, selectors
+from .. import ledger_data, rules, selectors
 from ..forms import LedgerRequestForm
 from ..models import LedgerFile, LedgerStatus
 from ..services import ledgers as services
@@ -49,9 +47,10 @@ def archive_home(request):
 
 
 def _branch_count(org) -> int:
+    """How many branches this year's ledger covers (the same rule as the ledger's own scope)."""
     if org.is_branch:
         return 1
-    return org.descendants().filter(kind__in=BRANCH_KINDS, status=OrgStatus.ACTIVE).count()
+    return ledger_data.covered_branches(org, timezone.localdate().year).count()
 
 
 @require_http_methods(["GET", "POST"])

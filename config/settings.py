@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "meetings",
     "assessment",
     "archives",
+    "scale",
 ]
 
 MIDDLEWARE = [

@@ -690,3 +690,7 @@ class SpotCheck(models.Model):
 
     def __str__(self):
         return f"{self.draw} · {self.acceptance.organisation}"
+
+
+# The dashboard's rollups live in their own module; importing it registers their tables with this app.
+from .models_rollups import *  # noqa: E402, F403

@@ -44,3 +44,27 @@ def publish_candidate(sender, *, member, stage, on, by=None, **kwargs) -> None:
         ends_on=on + dt.timedelta(days=ADMISSION_NOTICE_DAYS - 1),
         by=by,
     )
+
+
+def update_rollups(sender, *, organisation_ids, year, everything=False, **kwargs) -> None:
+    """Compliance rows were refreshed: the dashboard's rollups follow (all of them after a full refresh)."""
+    from . import rollups
+
+    if everything:
+        rollups.rebuild([year])
+    else:
+        rollups.refresh_branches(organisation_ids, [year])
+
+
+def schedule_rollups(sender, *, organisation_ids, years=(), **kwargs) -> None:
+    """A lower app changed a branch's members, posts or dues: its rollups follow in a task, after commit."""
+    from . import rollups
+
+    rollups.schedule(organisation_ids, years)
+
+
+def follow_move(sender, *, organisation, old_path, **kwargs) -> None:
+    """A subtree moved: the copies of its paths follow, and its sums leave the old place for the new one."""
+    from . import rollups
+
+    rollups.moved(organisation, old_path)

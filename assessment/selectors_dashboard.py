@@ -1,10 +1,12 @@
-"""考核看板: a reviewer's figures for a subtree, from grouped queries only.
+"""考核看板: a reviewer's figures for a subtree, read from the rollups and a few grouped queries.
 
-Every figure is one aggregate over the rows of the subtree, filtered by the path prefix
-(``org_path`` on the stored rows, ``organisation.path`` otherwise; written as a range, see
-``path_range``) and by the filters;
-the weakest-branches table reads its reasons with one query per kind of reason for the 20
-together. The number of queries is fixed whatever the number of branches (about twenty).
+Compliance, theme-day attendance, dues, branches, members and structure warnings come from the
+rollups (``models_rollups``): the node's own rows for the tiles and the monthly trend, its direct
+children's for the chart — O(children × months) rows whatever the size of the subtree. The
+weakest-branches ranking reads the branches' year totals (``BranchYear``) and its reasons with
+one query per kind of reason for the 20 together; terms, rectification items, ratings and
+acceptance are counted over their own (small, path-indexed) tables. The number of queries is
+fixed whatever the number of branches (about twenty).
 
 Definitions are those of ``assessment/indicators.py`` (DOMAIN §5), summed over the subtree:
 a rate is the subtree's met periods over its met + short periods, not a mean of the branches'
@@ -17,19 +19,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
-from django.db.models.functions import Cast, Substr
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
 from branches import access
-from branches.models import PATH_ALPHABET, PATH_STEP, Organisation, OrgKind, OrgStatus, Sector
+from branches.db import path_range
+from branches.models import Organisation, OrgKind, OrgStatus, Sector
 from branches.rules import BRANCH_KINDS
 from meetings.models import ComplianceRecord, ComplianceStatus
-from members.models import PARTY_STAGES, Member, MemberStatus
 
 from . import indicators, rules
-from .indicators import MET, SHORT, THEME_DAY
-from .models import Acceptance, AcceptancePolicy, AcceptanceStatus, Rating, Stage
+from .models import Acceptance, AcceptancePolicy, AcceptanceStatus, BranchYear, Rating, Rollup, Stage
+from .models_rollups import STATE
 
 WEAKEST = 20
 STARS = (1, 2, 3, 4, 5)
@@ -40,7 +41,6 @@ KIND_CHOICES = [
 ]
 SECTOR_NAMES = dict(Sector.choices)
 DEFAULT_TARGET = Decimal("0.900")
-COUNTED = Count("pk", filter=Q(status__in=(ComplianceStatus.MET, ComplianceStatus.SHORT)))
 
 
 @dataclass(frozen=True)
@@ -253,12 +253,10 @@ def get_dashboard_org_or_404(user, pk) -> Organisation:
 
 
 def years_of(node: Organisation, today: dt.date) -> list[int]:
-    """Years with compliance rows or ratings in the subtree, newest first, always with this year."""
+    """Years with compliance or dues rows (the node's rollups) or ratings in the subtree, newest first,
+    always with this year."""
     found = set(
-        ComplianceRecord.objects.filter(path_range("org_path", node.path))
-        .order_by()
-        .values_list("year", flat=True)
-        .distinct()
+        Rollup.objects.filter(node=node, year__gt=STATE).order_by().values_list("year", flat=True).distinct()
     )
     found.update(
         Rating.objects.filter(path_range("org_path", node.path))
@@ -279,24 +277,6 @@ def crumbs(user, node: Organisation) -> list[Organisation]:
 # ---- the subtree's rows ----------------------------------------------------------------------------
 
 
-def path_range(field: str, path: str) -> Q:
-    """``field`` starts with ``path``, written as a range so that a plain B-tree index serves it.
-
-    ``LIKE 'prefix%'`` uses an index only with the C collation on PostgreSQL (or a
-    ``varchar_pattern_ops`` index, which the copies of the path on compliance rows, ratings, cases
-    and acceptances do not have) and never on SQLite, where LIKE ignores case. Paths are made
-    of PATH_ALPHABET (digits, then capitals), so every path below ``path`` sorts between it and
-    the next prefix of the same length or shorter.
-    """
-    q = Q(**{f"{field}__gte": path})
-    chars = list(path)
-    for i in range(len(chars) - 1, -1, -1):
-        pos = PATH_ALPHABET.find(chars[i])
-        if 0 <= pos < len(PATH_ALPHABET) - 1:
-            return q & Q(**{f"{field}__lt": "".join(chars[:i]) + PATH_ALPHABET[pos + 1]})
-    return Q(**{f"{field}__startswith": path})
-
-
 def _branch_q(node: Organisation, filters: Filters, prefix: str = "", *, own_path: str = "") -> Q:
     """The filter that keeps the rows of the subtree's active branches after the filters.
 
@@ -309,16 +289,6 @@ def _branch_q(node: Organisation, filters: Filters, prefix: str = "", *, own_pat
     if filters.sector:
         q &= Q(**{f"{p}sector": filters.sector})
     return q
-
-
-def branches_qs(node: Organisation, filters: Filters) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(_branch_q(node, filters))
-
-
-def compliance_rows(node: Organisation, filters: Filters) -> QuerySet[ComplianceRecord]:
-    return ComplianceRecord.objects.filter(
-        _branch_q(node, filters, "organisation", own_path="org_path"), year=filters.year
-    )
 
 
 # ---- the dashboard ---------------------------------------------------------------------------------
@@ -343,19 +313,12 @@ def dashboard(
         kind=kind if kind in BRANCH_KINDS else "",
     )
     tiles = Tiles()
-    sectors = _sectors(node, filters)
-    tiles.branches = sum(sectors.values())
-    tiles.members = Member.objects.filter(
-        _branch_q(node, filters, "organisation"), status=MemberStatus.ACTIVE, stage__in=PARTY_STAGES
-    ).count()
+    sectors = _state_tiles(tiles, node, filters)
     months = _compliance_and_months(tiles, node, filters)
     _dues_tile(tiles, node, filters, today)
     tiles.terms_overdue = (
         indicators.overdue_terms(today).filter(_branch_q(node, filters, "organisation")).count()
     )
-    tiles.structure_warnings = indicators.with_structure(branches_qs(node, filters)).aggregate(
-        n=Count("pk", filter=Q(warnings__gt=0))
-    )["n"]
     tiles.open_items = (
         indicators.open_items()
         .filter(_branch_q(node, filters, "case__organisation", own_path="case__org_path"))
@@ -377,36 +340,46 @@ def dashboard(
     )
 
 
-def _sectors(node: Organisation, filters: Filters) -> dict[str, int]:
-    """Branches by sector, largest first (the pie; their sum is the branches tile)."""
-    rows = branches_qs(node, filters).order_by().values("sector").annotate(n=Count("pk"))
-    return dict(sorted(((r["sector"], r["n"]) for r in rows), key=lambda kv: (-kv[1], kv[0])))
+def rollups(nodes, filters: Filters) -> QuerySet[Rollup]:
+    """The rollup rows of these organisations (a queryset of them, or one) that the filters keep."""
+    found = Rollup.objects.filter(kind__in=filters.kinds)
+    found = found.filter(node=nodes) if isinstance(nodes, Organisation) else found.filter(node__in=nodes)
+    return found.filter(sector=filters.sector) if filters.sector else found
+
+
+def _state_tiles(tiles: Tiles, node: Organisation, filters: Filters) -> dict[str, int]:
+    """Branches, party members and branches with structure warnings now; returns branches by sector
+    (the pie, largest first), whose sum is the branches tile."""
+    rows = (
+        rollups(node, filters)
+        .filter(year=STATE, month=STATE)
+        .order_by()
+        .values("sector")
+        .annotate(branches=Sum("branches"), members=Sum("members"), warned=Sum("warned"))
+    )
+    sectors = {}
+    for r in rows:
+        tiles.members += r["members"]
+        tiles.structure_warnings += r["warned"]
+        if r["branches"]:
+            sectors[r["sector"]] = r["branches"]
+    tiles.branches = sum(sectors.values())
+    return dict(sorted(sectors.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _compliance_and_months(tiles: Tiles, node: Organisation, filters: Filters) -> list[MonthPoint]:
-    """The compliance and theme-day tiles and the monthly trend from one pass over the rows.
-
-    Grouped by the period's end date (a few dozen dates a year, whatever the number of
-    branches), then summed here for the tiles and folded into months for the trend: one scan
-    of the subtree's rows instead of two, and no per-row month extraction (a Python function
-    per row on SQLite).
-    """
-    theme = Q(requirement__kind__code=THEME_DAY, attendance_rate__isnull=False)
+    """The compliance and theme-day tiles and the monthly trend from the node's twelve months of rollups."""
     rows = (
-        compliance_rows(node, filters)
+        rollups(node, filters)
+        .filter(year=filters.year)
         .order_by()
-        .values("period_end")
-        .annotate(
-            met=MET,
-            short=SHORT,
-            rate_sum=Sum("attendance_rate", filter=theme),
-            rates=Count("pk", filter=theme),
-        )
+        .values("month")
+        .annotate(met=Sum("met"), short=Sum("short"), rate_sum=Sum("theme_sum"), rates=Sum("theme_n"))
     )
     months = {month: [0, 0] for month in MONTHS}
     rate_sum, rates = Decimal(0), 0
     for r in rows:
-        figures = months[r["period_end"].month]
+        figures = months[r["month"]]
         figures[0] += r["met"]
         figures[1] += r["short"]
         rate_sum += r["rate_sum"] or 0
@@ -422,13 +395,13 @@ def _compliance_and_months(tiles: Tiles, node: Organisation, filters: Filters) -
 
 
 def _dues_tile(tiles: Tiles, node: Organisation, filters: Filters, today: dt.date) -> None:
-    row = (
-        indicators.dues_lines(filters.year, today)
-        .filter(_branch_q(node, filters, "member__organisation"))
-        .aggregate(n=Count("pk"), on_time=Count("pk", filter=indicators.ON_TIME))
-    )
-    tiles.dues_lines, tiles.dues_on_time = row["n"], row["on_time"]
-    tiles.dues = rules.percent(row["on_time"], row["n"])
+    """Dues lines of the year's months before the current one (``indicators.dues_lines``), from rollups."""
+    months = rollups(node, filters).filter(year=filters.year)
+    if filters.year >= today.year:
+        months = months.filter(year=today.year, month__lt=today.month)
+    row = months.aggregate(n=Sum("dues_lines"), on_time=Sum("dues_on_time"))
+    tiles.dues_lines, tiles.dues_on_time = row["n"] or 0, row["on_time"] or 0
+    tiles.dues = rules.percent(tiles.dues_on_time, tiles.dues_lines)
 
 
 def _stars_tile(tiles: Tiles, node: Organisation, filters: Filters) -> None:
@@ -479,38 +452,28 @@ def _acceptance_tile(tiles: Tiles, node: Organisation, filters: Filters) -> str:
 
 
 def children_chart(node: Organisation, filters: Filters) -> list[ChildBar]:
-    """Compliance by direct child organisation: one grouped query, one for the children's names."""
-    width = len(node.path) + PATH_STEP
+    """Compliance by direct child organisation: the children's rollups of the year, one grouped query."""
     rows = (
-        compliance_rows(node, filters)
-        .annotate(child=Substr("org_path", 1, width))
+        rollups(Organisation.objects.filter(parent=node), filters)
+        .filter(year=filters.year)
         .order_by()
-        .values("child")
-        .annotate(met=MET, short=SHORT)
+        .values("node_id")
+        .annotate(periods=Sum("periods"), met=Sum("met"), short=Sum("short"))
+        .filter(periods__gt=0)
+        .values_list("node_id", "node__name", "node__short_name", "node__kind", "node__path", "met", "short")
     )
-    figures = {r["child"]: (r["met"], r["short"]) for r in rows if len(r["child"]) == width}
-    if not figures:
-        return []
-    bars = []
-    for child in Organisation.objects.filter(path__in=figures).order_by("path"):
-        met, short = figures[child.path]
-        bars.append(
-            ChildBar(
-                pk=child.pk,
-                name=child.short_name or child.name,
-                kind=child.kind,
-                path=child.path,
-                met=met,
-                short=short,
-                rate=rules.percent(met, met + short),
-            )
+    return [
+        ChildBar(
+            pk=pk,
+            name=short_name or name,
+            kind=kind,
+            path=path,
+            met=met,
+            short=short,
+            rate=rules.percent(met, met + short),
         )
-    return bars
-
-
-def monthly_trend(node: Organisation, filters: Filters) -> list[MonthPoint]:
-    """Compliance by the month its periods end, January to December (None for a month without any)."""
-    return _compliance_and_months(Tiles(), node, filters)
+        for pk, name, short_name, kind, path, met, short in sorted(rows, key=lambda r: r[4])
+    ]
 
 
 def weakest(
@@ -522,32 +485,26 @@ def weakest(
     met or short period in the year has no rate and is not listed.
     """
     ranked = (
-        compliance_rows(node, filters)
-        .order_by()
-        .values(
-            "organisation_id",
-            "organisation__name",
-            "organisation__path",
-            "organisation__kind",
-            "organisation__sector",
+        BranchYear.objects.filter(
+            path_range("org_path", node.path), year=filters.year, kind__in=filters.kinds
         )
-        .annotate(met=MET, short=SHORT, counted=COUNTED)
-        .filter(counted__gt=0)
-        .annotate(ratio=Cast(F("met"), FloatField()) / Cast(F("counted"), FloatField()))
-        .order_by("ratio", "-short", "organisation__path")[:limit]
+        .filter(Q(met__gt=0) | Q(short__gt=0))
+        .filter(**({"sector": filters.sector} if filters.sector else {}))
+        .order_by("ratio", "-short", "org_path")
+        .values_list("branch_id", "branch__name", "org_path", "kind", "sector", "met", "short")[:limit]
     )
     weak = {
-        r["organisation_id"]: WeakBranch(
-            pk=r["organisation_id"],
-            name=r["organisation__name"],
-            path=r["organisation__path"],
-            kind=r["organisation__kind"],
-            sector=r["organisation__sector"],
-            met=r["met"],
-            short=r["short"],
-            rate=rules.percent(r["met"], r["counted"]),
+        pk: WeakBranch(
+            pk=pk,
+            name=name,
+            path=path,
+            kind=kind,
+            sector=sector,
+            met=met,
+            short=short,
+            rate=rules.percent(met, met + short),
         )
-        for r in ranked
+        for pk, name, path, kind, sector, met, short in ranked
     }
     if not weak:
         return []

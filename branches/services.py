@@ -12,7 +12,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
-from . import rules
+from . import rules, signals
 from .models import (
     PATH_ALPHABET,
     PATH_STEP,
@@ -20,6 +20,7 @@ from .models import (
     Notice,
     NoticeKind,
     Organisation,
+    OrgKind,
     OrgStatus,
     Role,
     Term,
@@ -92,6 +93,8 @@ def organisation_create(
     )
     org.full_clean()
     org.save()
+    # A new branch counts on the dashboards at once; a new party group changes its branch's structure.
+    signals.changed([org.pk] if org.is_branch else [org.parent_id] if kind == OrgKind.PARTY_GROUP else [])
     return org
 
 
@@ -114,6 +117,8 @@ def organisation_update(*, organisation: Organisation, **fields) -> Organisation
             raise ValidationError({"kind": error})
     org.full_clean()
     org.save()
+    if {"sector", "kind"} & set(fields):
+        signals.changed([org.pk], years=None)
     return org
 
 
@@ -137,6 +142,8 @@ def organisation_dissolve(*, organisation: Organisation, on: dt.date, reason: st
     Term.objects.filter(organisation=org, status=TermStatusChoice.CURRENT).update(
         status=TermStatusChoice.ENDED, ended_on=on
     )
+    # A dissolved branch leaves the dashboards; a dissolved party group changes its branch's structure.
+    signals.changed([org.pk, org.parent_id], years=None if org.is_branch else ())
     return org
 
 
@@ -432,4 +439,5 @@ def organisation_move(*, organisation: Organisation, new_parent: Organisation) -
     )
     Organisation.objects.filter(pk=org.pk).update(parent=new_parent)
     org.refresh_from_db()
+    signals.organisation_moved.send(sender=Organisation, organisation=org, old_path=old_path)
     return org

@@ -35,6 +35,7 @@ from .models import (
     RequirementOverride,
     Talk,
 )
+from .signals import compliance_refreshed
 
 CHUNK = 500
 COMMITTEE_MIN_APPOINTMENTS = 3  # a 支部委员会 has 3–5 members (DOMAIN §1)
@@ -280,10 +281,20 @@ def compute_for(org: Organisation, year: int, *, today: dt.date) -> list[Cell]:
 
 
 def refresh(organisation_ids: Iterable[int], year: int, *, today: dt.date | None = None) -> int:
-    """Recompute and store the year's compliance rows of these organisations; returns rows written."""
-    today = today or timezone.localdate()
-    requirements = list(Requirement.objects.select_related("kind"))
+    """Recompute and store the year's compliance rows of these organisations; returns rows written.
+
+    ``compliance_refreshed`` is sent in the same transaction: the dashboard's rollups of these
+    organisations, and of everything above them, follow before it commits.
+    """
     ids = list(organisation_ids)
+    with transaction.atomic():
+        written = _refresh(ids, year, today or timezone.localdate())
+        compliance_refreshed.send(sender=ComplianceRecord, organisation_ids=ids, year=year, everything=False)
+    return written
+
+
+def _refresh(ids: list[int], year: int, today: dt.date) -> int:
+    requirements = list(Requirement.objects.select_related("kind"))
     written = 0
     for offset in range(0, len(ids), CHUNK):
         orgs = list(
@@ -297,8 +308,12 @@ def refresh(organisation_ids: Iterable[int], year: int, *, today: dt.date | None
 
 def refresh_all(year: int, *, today: dt.date | None = None) -> int:
     """Every organisation that holds meetings (the nightly job and ``refresh_compliance``)."""
-    ids = Organisation.objects.filter(kind__in=COMPLIANCE_KINDS).order_by("pk").values_list("pk", flat=True)
-    return refresh(list(ids), year, today=today)
+    ids = list(
+        Organisation.objects.filter(kind__in=COMPLIANCE_KINDS).order_by("pk").values_list("pk", flat=True)
+    )
+    written = _refresh(ids, year, today or timezone.localdate())
+    compliance_refreshed.send(sender=ComplianceRecord, organisation_ids=ids, year=year, everything=True)
+    return written
 
 
 @transaction.atomic

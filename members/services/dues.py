@@ -17,6 +17,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from branches.models import Organisation
+from branches.signals import changed as figures_changed
 
 from .. import dues, selectors_dues
 from ..models import DuesBase, DuesPayment, Member, Remittance
@@ -156,6 +157,7 @@ def dues_month_record(
             )
         except IntegrityError:
             raise ValidationError("保存失败：记录与数据库约束不符，请刷新页面后重试。") from None
+        figures_changed([organisation.pk], years=[month.year])
     return MonthResult(created=created, updated=len(objects) - created, paid=paid_count)
 
 
@@ -274,6 +276,7 @@ def dues_bases_set(
                 default=F("amount_due"),
             )
         )
+        figures_changed([organisation.pk], years=[year])  # a line due 0 before may count now
         if year == today.year:
             changed = [o for o in objects if by_id[o.member_id].member.dues_category != o.category]
             if changed:

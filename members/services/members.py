@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from branches.models import Organisation, OrgKind, Term, TermStatusChoice
+from branches.signals import changed as figures_changed
 
 from .. import idcard, rules
 from ..models import Appointment, LeaveKind, Member, MemberStatus, Stage, StageChange
@@ -154,6 +155,7 @@ def _validate_and_save(member: Member) -> Member:
             member.save()
     except IntegrityError:
         raise ValidationError({"id_number": DUPLICATE_ID_NUMBER}) from None
+    figures_changed([member.organisation_id])
     return member
 
 
@@ -280,6 +282,7 @@ def members_bulk_create(
         for member in members:  # rolled back: these rows do not exist
             member.pk, member._state.adding = None, True
         raise _conflicts(members) from None
+    figures_changed([organisation.pk])
     return members
 
 
@@ -310,6 +313,7 @@ def members_bulk_update(
                     progress(min(start + BULK_BATCH, len(members)), len(members))
     except IntegrityError:
         raise _conflicts(members) from None
+    figures_changed({member.organisation_id for member in members})
     return members
 
 
@@ -380,6 +384,7 @@ def member_leave(*, member: Member, kind: str, on: dt.date, reason: str) -> Memb
         raise ValidationError("该党员已不在册。")
     Appointment.objects.filter(member=member, ended_on__isnull=True).update(ended_on=on)
     member.refresh_from_db()
+    figures_changed([member.organisation_id])
     return member
 
 
@@ -412,6 +417,7 @@ def appointment_add(
         ):
             raise ValidationError({"position": "每届班子只能有一名书记。"}) from None
         raise ValidationError({"member": "该党员已在本届班子中任职。"}) from None
+    figures_changed([term.organisation_id])
     return appointment
 
 
@@ -419,4 +425,5 @@ def appointment_add(
 def appointment_end(*, appointment: Appointment, on: dt.date) -> Appointment:
     Appointment.objects.filter(pk=appointment.pk, ended_on__isnull=True).update(ended_on=on)
     appointment.refresh_from_db()
+    figures_changed([appointment.term.organisation_id])
     return appointment

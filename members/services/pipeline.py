@@ -25,6 +25,7 @@ from django.utils import timezone
 from branches.models import Grant, NoticeKind, Organisation, Role
 from branches.rules import add_years
 from branches.services import notices_send
+from branches.signals import changed as figures_changed
 
 from .. import rules, signals
 from ..models import Member, MemberStatus, Stage, StageChange
@@ -161,6 +162,7 @@ def stage_advance(
         recorded_by=recorded_by,
     )
     signals.stage_advanced.send(sender=Member, member=member, stage=to_stage, on=on, by=recorded_by)
+    figures_changed([member.organisation_id])
     return member
 
 

@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from assessment import rollups
 from assessment.defaults import ensure_defaults as ensure_assessment_defaults
 from assessment.models import (
     Acceptance,
@@ -197,6 +198,7 @@ def generate(
     _ratings(rng, branch_list, years, templates)
     _rectification(rng, branch_list, today)
     _acceptance(rng, branch_list, years)
+    rollups.rebuild(years)  # the rows above were written directly, as a restore would
     return Generated(
         root=root, branch_ids=[b.pk for b in branch_list], committee_ids=[c.pk for c in committees]
     )

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import pytest
 
-from assessment import rules
+from assessment import rollups, rules
 from assessment import selectors_dashboard as dash
 from assessment.models import Acceptance, Rating, RectificationItem
 from branches.models import PATH_STEP, Organisation, Term
@@ -242,6 +242,7 @@ def test_figures_equal_brute_force(seed, admin):
 
 
 def test_tiles_on_an_empty_subtree(admin, tree):
+    rollups.rebuild()  # the tree's branches were created in this test's transaction: no commit, no task
     board = dash.dashboard(admin, tree["town"], 2026, today=TODAY)
     assert board.tiles.branches == 2
     assert board.tiles.compliance is None

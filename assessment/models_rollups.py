@@ -13,16 +13,19 @@ from django.db.models import Q
 from branches.models import Organisation
 
 STATE = 0  # ``year`` and ``month`` of the row that holds a node's current state (branches, members)
+YEAR = 0  # ``month`` of a year's row that holds the whole year's figures (ratings, acceptance)
 
 
 class Rollup(models.Model):
     """Sums over the active branches at or below ``node`` of one sector and kind, for one month.
 
-    The row with year = month = 0 is the state now: branches, party members, branches with
-    设置不规范 warnings. The rows of a year hold, by the month a compliance period ends (or a dues
-    line falls in): compliance periods, met, short, the theme-day rates, dues lines and those paid
-    on time. Counts are plain integers (no CHECK): they are kept by increments, and the rebuild
-    command recomputes them from the source rows.
+    The row with year = month = 0 is the state as of its last refresh (the nightly rebuild at the
+    latest): branches, party members, branches with 设置不规范 warnings, overdue terms, open
+    rectification items. The row of a year with month = 0 holds the year's ratings (named, by stars;
+    still in the workflow) and accepted branches (达标验收). The rows of a year's months hold, by the
+    month a compliance period ends (or a dues line falls in): compliance periods, met, short, the
+    theme-day rates, dues lines and those paid on time. Counts are plain integers (no CHECK): they
+    are kept by increments, and the rebuild command recomputes them from the source rows.
     """
 
     node = models.ForeignKey(
@@ -35,6 +38,15 @@ class Rollup(models.Model):
     branches = models.IntegerField("党支部数", default=0)
     members = models.IntegerField("党员数", default=0)
     warned = models.IntegerField("设置不规范的支部数", default=0)
+    terms_overdue = models.IntegerField("超期未换届", default=0)
+    open_items = models.IntegerField("未销号整改事项", default=0)
+    named_1 = models.IntegerField("命名一星", default=0)
+    named_2 = models.IntegerField("命名二星", default=0)
+    named_3 = models.IntegerField("命名三星", default=0)
+    named_4 = models.IntegerField("命名四星", default=0)
+    named_5 = models.IntegerField("命名五星", default=0)
+    in_workflow = models.IntegerField("评定中", default=0)
+    accepted = models.IntegerField("达标验收通过", default=0)
     periods = models.IntegerField("达标周期数", default=0)
     met = models.IntegerField("已达标", default=0)
     short = models.IntegerField("未达标", default=0)

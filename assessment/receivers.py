@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from .models import RectificationCase
 from .services.publicity import publicity_open
 
 ELECTION_NOTICE_DAYS = 5
@@ -68,3 +69,22 @@ def follow_move(sender, *, organisation, old_path, **kwargs) -> None:
     from . import rollups
 
     rollups.moved(organisation, old_path)
+
+
+def rows_saved(sender, instance, **kwargs) -> None:
+    """A rating, acceptance, rectification item or case, or a term was written: its branch's rollups follow.
+
+    Connected to post_save and post_delete of those models; writes by ``QuerySet.update`` call
+    ``rollups.schedule`` themselves.
+    """
+    from . import rollups
+
+    organisation_id = getattr(instance, "organisation_id", None)
+    if organisation_id is None and hasattr(instance, "case_id"):
+        organisation_id = (
+            RectificationCase.objects.filter(pk=instance.case_id)
+            .values_list("organisation_id", flat=True)
+            .first()
+        )
+    year = getattr(instance, "year", None)
+    rollups.schedule([organisation_id], [year] if isinstance(year, int) else ())

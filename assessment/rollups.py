@@ -16,6 +16,7 @@ it ends; a dues line (something due) in its own month, on time when paid in full
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -25,6 +26,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Concat, ExtractMonth, ExtractYear, Substr, TruncMonth
+from django.utils import timezone
 
 from branches.db import path_range
 from branches.models import Organisation, OrgStatus
@@ -33,9 +35,12 @@ from meetings.models import ComplianceRecord
 from members.models import PARTY_STAGES, DuesPayment, Member, MemberStatus
 
 from . import indicators
-from .models_rollups import STATE, BranchYear, Rollup
+from .models import Acceptance, AcceptanceStatus, Rating
+from .models import Stage as RatingStage
+from .models_rollups import STATE, YEAR, BranchYear, Rollup
 
 CHUNK = 1000
+STARS = (1, 2, 3, 4, 5)
 _local = threading.local()
 THEME = Q(requirement__kind__code=indicators.THEME_DAY, attendance_rate__isnull=False)
 
@@ -47,6 +52,15 @@ class Figures:
     branches: int = 0
     members: int = 0
     warned: int = 0
+    terms_overdue: int = 0
+    open_items: int = 0
+    named_1: int = 0
+    named_2: int = 0
+    named_3: int = 0
+    named_4: int = 0
+    named_5: int = 0
+    in_workflow: int = 0
+    accepted: int = 0
     periods: int = 0
     met: int = 0
     short: int = 0
@@ -72,7 +86,7 @@ FIELDS = [f.name for f in fields(Figures)]
 # ---- a branch's own figures ------------------------------------------------------------------------
 
 
-def _branch_figures(ids: Iterable[int], years: Iterable[int]) -> dict[Key, Figures]:
+def _branch_figures(ids: Iterable[int], years: Iterable[int], today: dt.date) -> dict[Key, Figures]:
     """The rows of these organisations that are active branches: the state row and the years' months.
 
     A fixed number of grouped queries for the whole set, whatever its size.
@@ -107,8 +121,34 @@ def _branch_figures(ids: Iterable[int], years: Iterable[int]) -> dict[Key, Figur
         "pk", "warnings"
     ):
         row(pk, STATE, STATE).warned = int(warnings > 0)
+    for pk, n in _count_by(
+        indicators.overdue_terms(today).filter(organisation_id__in=branches), "organisation_id"
+    ):
+        row(pk, STATE, STATE).terms_overdue = n
+    for pk, n in _count_by(
+        indicators.open_items().filter(case__organisation_id__in=branches), "case__organisation_id"
+    ):
+        row(pk, STATE, STATE).open_items = n
     if not years:
         return found
+    for pk, year, stage, stars in Rating.objects.filter(
+        organisation_id__in=branches, year__in=years
+    ).values_list("organisation_id", "year", "stage", "final_stars"):
+        figures = row(pk, year, YEAR)
+        if stage != RatingStage.NAMED:
+            figures.in_workflow += 1
+        elif stars in STARS:
+            setattr(figures, f"named_{stars}", getattr(figures, f"named_{stars}") + 1)
+    for pk, year, n in (
+        Acceptance.objects.filter(
+            organisation_id__in=branches, year__in=years, status=AcceptanceStatus.ACCEPTED
+        )
+        .order_by()
+        .values("organisation_id", "year")
+        .annotate(n=Count("pk"))
+        .values_list("organisation_id", "year", "n")
+    ):
+        row(pk, year, YEAR).accepted = n
     for r in (
         ComplianceRecord.objects.filter(organisation_id__in=branches, year__in=years)
         .annotate(month=ExtractMonth("period_end"))
@@ -139,12 +179,16 @@ def _branch_figures(ids: Iterable[int], years: Iterable[int]) -> dict[Key, Figur
     return found
 
 
+def _count_by(queryset, field: str):
+    return queryset.order_by().values(field).annotate(n=Count("pk")).values_list(field, "n")
+
+
 def _branch_years(figures: dict[Key, Figures], years: Iterable[int]) -> list[BranchYear]:
     """Each branch's year totals (for the ranking) from its month rows."""
     paths = {}
     totals: dict[tuple[int, int], list] = {}
-    for (pk, year, _month, sector, kind), f in figures.items():
-        if year == STATE:
+    for (pk, year, month, sector, kind), f in figures.items():
+        if year == STATE or month == YEAR:
             continue
         paths.setdefault(pk, None)
         total = totals.setdefault((pk, year), [sector, kind, 0, 0])
@@ -185,7 +229,9 @@ def _years_of(ids: list[int] | None) -> list[int]:
 
 
 @transaction.atomic
-def refresh_branches(ids: Iterable[int], years: Iterable[int] | None = ()) -> int:
+def refresh_branches(
+    ids: Iterable[int], years: Iterable[int] | None = (), *, today: dt.date | None = None
+) -> int:
     """Recompute these organisations' own rows (state and ``years``; None: every year they have)
     and add the differences to every organisation above them. Returns the rollup rows changed.
 
@@ -204,7 +250,7 @@ def refresh_branches(ids: Iterable[int], years: Iterable[int] | None = ()) -> in
     )
     ids = list(paths)
     years = _years_of(ids) if years is None else sorted(set(years))
-    new = _branch_figures(ids, years)
+    new = _branch_figures(ids, years, today or timezone.localdate())
     old_rows = Rollup.objects.filter(Q(year__in=years) | Q(year=STATE), node_id__in=ids)
     old = {
         (r.node_id, r.year, r.month, r.sector, r.kind): Figures(*(getattr(r, f) for f in FIELDS))
@@ -295,7 +341,7 @@ def _increment(rows: dict[Key, Figures]) -> int:
 
 
 @transaction.atomic
-def rebuild(years: Iterable[int] | None = None) -> int:
+def rebuild(years: Iterable[int] | None = None, *, today: dt.date | None = None) -> int:
     """Recompute the state rows and those of ``years`` (None: every year with data); returns rows written.
 
     The branches' rows are computed a thousand branches at a time; each level above them is one
@@ -311,7 +357,7 @@ def rebuild(years: Iterable[int] | None = None) -> int:
     )
     written = 0
     for start in range(0, len(ids), CHUNK):
-        figures = _branch_figures(ids[start : start + CHUNK], years)
+        figures = _branch_figures(ids[start : start + CHUNK], years, today or timezone.localdate())
         _insert(figures)
         BranchYear.objects.bulk_create(_branch_years(figures, years), batch_size=CHUNK)
         written += len(figures)

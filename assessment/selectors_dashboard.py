@@ -1,12 +1,10 @@
 """考核看板: a reviewer's figures for a subtree, read from the rollups and a few grouped queries.
 
-Compliance, theme-day attendance, dues, branches, members and structure warnings come from the
-rollups (``models_rollups``): the node's own rows for the tiles and the monthly trend, its direct
-children's for the chart — O(children × months) rows whatever the size of the subtree. The
-weakest-branches ranking reads the branches' year totals (``BranchYear``) and its reasons with
-one query per kind of reason for the 20 together; terms, rectification items, ratings and
-acceptance are counted over their own (small, path-indexed) tables. The number of queries is
-fixed whatever the number of branches (about twenty).
+Every tile and chart comes from the rollups (``models_rollups``): the node's own rows for the
+tiles and the monthly trend, its direct children's for the chart — O(children × months) rows
+whatever the size of the subtree. The weakest-branches ranking reads the branches' year totals
+(``BranchYear``, in ranking order from an index) and its reasons with one query per kind of
+reason for the 20 together. The number of queries is fixed whatever the number of branches.
 
 Definitions are those of ``assessment/indicators.py`` (DOMAIN §5), summed over the subtree:
 a rate is the subtree's met periods over its met + short periods, not a mean of the branches'
@@ -29,8 +27,8 @@ from branches.rules import BRANCH_KINDS
 from meetings.models import ComplianceRecord, ComplianceStatus
 
 from . import indicators, rules
-from .models import Acceptance, AcceptancePolicy, AcceptanceStatus, BranchYear, Rating, Rollup, Stage
-from .models_rollups import STATE
+from .models import AcceptancePolicy, BranchYear, Rating, Rollup, Stage
+from .models_rollups import STATE, YEAR
 
 WEAKEST = 20
 STARS = (1, 2, 3, 4, 5)
@@ -185,7 +183,6 @@ class Dashboard:
     months: list[MonthPoint]
     sectors: dict[str, int]
     weakest: list[WeakBranch]
-    acceptance_source: str = "selectors_acceptance"
 
     @property
     def is_empty(self) -> bool:
@@ -253,16 +250,10 @@ def get_dashboard_org_or_404(user, pk) -> Organisation:
 
 
 def years_of(node: Organisation, today: dt.date) -> list[int]:
-    """Years with compliance or dues rows (the node's rollups) or ratings in the subtree, newest first,
+    """Years with compliance, dues, ratings or acceptance in the subtree (its rollups), newest first,
     always with this year."""
     found = set(
         Rollup.objects.filter(node=node, year__gt=STATE).order_by().values_list("year", flat=True).distinct()
-    )
-    found.update(
-        Rating.objects.filter(path_range("org_path", node.path))
-        .order_by()
-        .values_list("year", flat=True)
-        .distinct()
     )
     found.add(today.year)
     return sorted(found, reverse=True)
@@ -316,16 +307,8 @@ def dashboard(
     sectors = _state_tiles(tiles, node, filters)
     months = _compliance_and_months(tiles, node, filters)
     _dues_tile(tiles, node, filters, today)
-    tiles.terms_overdue = (
-        indicators.overdue_terms(today).filter(_branch_q(node, filters, "organisation")).count()
-    )
-    tiles.open_items = (
-        indicators.open_items()
-        .filter(_branch_q(node, filters, "case__organisation", own_path="case__org_path"))
-        .count()
-    )
     _stars_tile(tiles, node, filters)
-    source = _acceptance_tile(tiles, node, filters)
+    _acceptance_tile(tiles, node, filters)
     return Dashboard(
         node=node,
         filters=filters,
@@ -336,7 +319,6 @@ def dashboard(
         months=months,
         sectors=sectors,
         weakest=weakest(node, filters, today=today),
-        acceptance_source=source,
     )
 
 
@@ -348,19 +330,27 @@ def rollups(nodes, filters: Filters) -> QuerySet[Rollup]:
 
 
 def _state_tiles(tiles: Tiles, node: Organisation, filters: Filters) -> dict[str, int]:
-    """Branches, party members and branches with structure warnings now; returns branches by sector
-    (the pie, largest first), whose sum is the branches tile."""
+    """Branches, party members, branches with structure warnings, overdue terms and open rectification
+    items now; returns branches by sector (the pie, largest first), whose sum is the branches tile."""
     rows = (
         rollups(node, filters)
         .filter(year=STATE, month=STATE)
         .order_by()
         .values("sector")
-        .annotate(branches=Sum("branches"), members=Sum("members"), warned=Sum("warned"))
+        .annotate(
+            branches=Sum("branches"),
+            members=Sum("members"),
+            warned=Sum("warned"),
+            terms_overdue=Sum("terms_overdue"),
+            open_items=Sum("open_items"),
+        )
     )
     sectors = {}
     for r in rows:
         tiles.members += r["members"]
         tiles.structure_warnings += r["warned"]
+        tiles.terms_overdue += r["terms_overdue"]
+        tiles.open_items += r["open_items"]
         if r["branches"]:
             sectors[r["sector"]] = r["branches"]
     tiles.branches = sum(sectors.values())
@@ -371,7 +361,7 @@ def _compliance_and_months(tiles: Tiles, node: Organisation, filters: Filters) -
     """The compliance and theme-day tiles and the monthly trend from the node's twelve months of rollups."""
     rows = (
         rollups(node, filters)
-        .filter(year=filters.year)
+        .filter(year=filters.year, month__gt=YEAR)
         .order_by()
         .values("month")
         .annotate(met=Sum("met"), short=Sum("short"), rate_sum=Sum("theme_sum"), rates=Sum("theme_n"))
@@ -409,46 +399,31 @@ def _stars_tile(tiles: Tiles, node: Organisation, filters: Filters) -> None:
 
     A year's ratings are named in the following year, so this year's dashboard shows last year's
     stars (and says which year); with none named at all, the chosen year's ratings in the workflow.
+    One query: the node's rating rows of every year up to the chosen one.
     """
-    named = Q(stage=Stage.NAMED, final_stars__isnull=False)
-    ratings = Rating.objects.filter(_branch_q(node, filters, "organisation", own_path="org_path"))
-    tiles.stars_year = (
-        ratings.filter(named, year__lte=filters.year).order_by("-year").values_list("year", flat=True).first()
-        or filters.year
+    named = [f"named_{s}" for s in STARS]
+    by_year = {
+        r["year"]: r
+        for r in rollups(node, filters)
+        .filter(year__gt=STATE, year__lte=filters.year, month=YEAR)
+        .order_by()
+        .values("year")
+        .annotate(in_workflow=Sum("in_workflow"), **{f: Sum(f) for f in named})
+    }
+    tiles.stars_year = max((y for y, r in by_year.items() if any(r[f] for f in named)), default=filters.year)
+    row = by_year.get(tiles.stars_year, {})
+    tiles.stars = {s: row.get(f"named_{s}", 0) for s in STARS}
+    tiles.stars_in_workflow = row.get("in_workflow", 0)
+
+
+def _acceptance_tile(tiles: Tiles, node: Organisation, filters: Filters) -> None:
+    """达标验收: accepted branches (the node's rollups) over branches, against the year's target."""
+    tiles.accepted = (
+        rollups(node, filters).filter(year=filters.year, month=YEAR).aggregate(n=Sum("accepted"))["n"] or 0
     )
-    row = ratings.filter(year=tiles.stars_year).aggregate(
-        **{f"s{s}": Count("pk", filter=named & Q(final_stars=s)) for s in STARS},
-        in_workflow=Count("pk", filter=~Q(stage=Stage.NAMED)),
-    )
-    tiles.stars = {s: row[f"s{s}"] for s in STARS}
-    tiles.stars_in_workflow = row["in_workflow"]
-
-
-def _acceptance_tile(tiles: Tiles, node: Organisation, filters: Filters) -> str:
-    """达标验收: accepted branches over branches, against the year's target (as percentages).
-
-    The acceptance pages own the figure (``selectors_acceptance.acceptance_share``); without
-    that module the same count is made here. Returns which of the two answered.
-    """
-    try:
-        from .selectors_acceptance import acceptance_share
-    except ImportError:
-        acceptance_share = None
-    if acceptance_share is not None:
-        accepted, _branches, share, target = acceptance_share(
-            node, filters.year, sector=filters.sector or None, kind=filters.kind or None
-        )
-        tiles.accepted, tiles.acceptance, tiles.acceptance_target = accepted, share, target
-        return "selectors_acceptance"
-    tiles.accepted = Acceptance.objects.filter(
-        _branch_q(node, filters, "organisation", own_path="org_path"),
-        year=filters.year,
-        status=AcceptanceStatus.ACCEPTED,
-    ).count()
     tiles.acceptance = rules.percent(tiles.accepted, tiles.branches)
     target = AcceptancePolicy.objects.filter(year=filters.year).values_list("target_share", flat=True).first()
     tiles.acceptance_target = rules.cents((target if target is not None else DEFAULT_TARGET) * 100)
-    return "dashboard"
 
 
 def children_chart(node: Organisation, filters: Filters) -> list[ChildBar]:

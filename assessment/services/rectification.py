@@ -23,7 +23,7 @@ from branches.models import Grant, Notice, NoticeKind, Organisation, Role
 from branches.services import notices_send
 from members.services.pipeline import branch_secretaries, notify_secretaries
 
-from .. import uploads
+from .. import rollups, uploads
 from ..models import CaseStatus, ItemStatus, RectificationCase, RectificationItem
 
 PROBLEM_MAX = 300
@@ -99,6 +99,7 @@ def _move(item: RectificationItem, *, frm: str, to: str, action: str, **fields) 
     changed = RectificationItem.objects.filter(pk=item.pk, status=frm).update(status=to, **fields)
     if not changed:
         raise ValidationError(f"该事项的状态已被他人更改，请刷新页面后再{action}。")
+    rollups.schedule([item.case.organisation_id])  # open items on the dashboards
     item.status = to
     for name, value in fields.items():
         setattr(item, name, value)

@@ -198,7 +198,7 @@ def generate(
     _ratings(rng, branch_list, years, templates)
     _rectification(rng, branch_list, today)
     _acceptance(rng, branch_list, years)
-    rollups.rebuild(years)  # the rows above were written directly, as a restore would
+    rollups.rebuild(years, today=today)  # the rows above were written directly, as a restore would
     return Generated(
         root=root, branch_ids=[b.pk for b in branch_list], committee_ids=[c.pk for c in committees]
     )

@@ -15,16 +15,16 @@ from django.core.management.base import CommandError
 
 from assessment import rollups
 from assessment import selectors_dashboard as dash
-from assessment.models import BranchYear, Rating, Rollup
+from assessment.models import BranchYear, Rating, RectificationCase, RectificationItem, Rollup
 from branches import services as org_services
-from branches.models import Organisation, OrgStatus
+from branches.models import Organisation, OrgStatus, Term
 from meetings import compliance
 from meetings.models import ComplianceRecord
 from members.models import DuesPayment, Member, MemberStatus
 from members.services import dues as dues_services
 from members.services import members as member_services
 from tests.assessment.dashboard_fixture import generate
-from tests.factories import UserFactory, make_member
+from tests.factories import UserFactory, make_member, make_term
 
 TODAY = dt.date(2026, 11, 20)
 FIGURES = rollups.FIELDS
@@ -198,8 +198,47 @@ def _active(pk: int) -> bool:
 
 def _root_state(root) -> dict:
     rows = Rollup.objects.filter(node=root, year=0, month=0)
-    return {f: sum(getattr(r, f) for r in rows) for f in ("branches", "members", "warned")}
+    return {
+        f: sum(getattr(r, f) for r in rows)
+        for f in ("branches", "members", "warned", "open_items", "terms_overdue")
+    }
 
 
 def _root_members(root) -> int:
     return _root_state(root)["members"]
+
+
+def test_ratings_items_and_terms_follow_their_saves(made, django_capture_on_commit_callbacks):
+    """Ratings, rectification items and terms reach the rollups from any save (post_save receivers)."""
+    rating = (
+        Rating.objects.filter(organisation__status=OrgStatus.ACTIVE, year=2026).exclude(stage="named").first()
+    )
+    before = _year_row(made.root, 2026)
+    with django_capture_on_commit_callbacks(execute=True):
+        rating.stage, rating.final_stars, rating.named_on = "named", 4, TODAY
+        rating.save()
+    after = _year_row(made.root, 2026)
+    assert after["named_4"] == before["named_4"] + 1
+    assert after["in_workflow"] == before["in_workflow"] - 1
+
+    case = RectificationCase.objects.filter(organisation__status=OrgStatus.ACTIVE).first()
+    open_before = _root_state(made.root)["open_items"]
+    with django_capture_on_commit_callbacks(execute=True):
+        RectificationItem.objects.create(
+            case=case, problem="台账缺页", measure="补齐", owner="书记", deadline=TODAY
+        )
+    assert _root_state(made.root)["open_items"] == open_before + 1
+
+    branch = Organisation.objects.filter(pk__in=made.branch_ids, status=OrgStatus.ACTIVE).first()
+    Term.objects.filter(organisation=branch).update(status="ended", ended_on=dt.date(2021, 1, 1))
+    rollups.rebuild()
+    overdue_before = _root_state(made.root)["terms_overdue"]
+    with django_capture_on_commit_callbacks(execute=True):
+        make_term(branch, elected_on=dt.date(2019, 1, 10))  # 3 or 5 years: expired before today
+    assert _root_state(made.root)["terms_overdue"] == overdue_before + 1
+    assert_equal_to_rebuild()
+
+
+def _year_row(root, year) -> dict:
+    rows = Rollup.objects.filter(node=root, year=year, month=0)
+    return {f: sum(getattr(r, f) for r in rows) for f in ("named_4", "in_workflow", "accepted")}

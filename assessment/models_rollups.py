@@ -21,11 +21,12 @@ class Rollup(models.Model):
 
     The row with year = month = 0 is the state as of its last refresh (the nightly rebuild at the
     latest): branches, party members, branches with 设置不规范 warnings, overdue terms, open
-    rectification items. The row of a year with month = 0 holds the year's ratings (named, by stars;
-    still in the workflow) and accepted branches (达标验收). The rows of a year's months hold, by the
-    month a compliance period ends (or a dues line falls in): compliance periods, met, short, the
-    theme-day rates, dues lines and those paid on time. Counts are plain integers (no CHECK): they
-    are kept by increments, and the rebuild command recomputes them from the source rows.
+    rectification items. The row of a year with month = 0 holds the year's compliance totals, ratings
+    (named, by stars; still in the workflow) and accepted branches (达标验收). The rows of a year's
+    months hold, by the month a compliance period ends (or a dues line falls in): compliance periods,
+    met, short, the theme-day rates, dues lines and those paid on time. Counts are plain integers
+    (no CHECK): they are kept by increments, and the rebuild command recomputes them from the source
+    rows.
     """
 
     node = models.ForeignKey(

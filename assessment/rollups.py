@@ -165,6 +165,10 @@ def _branch_figures(ids: Iterable[int], years: Iterable[int], today: dt.date) ->
         figures = row(r["organisation_id"], r["year"], r["month"])
         figures.periods, figures.met, figures.short = r["periods"], r["met"], r["short"]
         figures.theme_sum, figures.theme_n = r["theme_sum"] or Decimal(0), r["theme_n"]
+        whole = row(r["organisation_id"], r["year"], YEAR)  # the year's totals: what the children chart reads
+        whole.periods += r["periods"]
+        whole.met += r["met"]
+        whole.short += r["short"]
     for r in (
         DuesPayment.objects.filter(
             member__organisation_id__in=branches, month__year__in=years, amount_due__gt=0
@@ -364,6 +368,10 @@ def rebuild(years: Iterable[int] | None = None, *, today: dt.date | None = None)
     deepest = Organisation.objects.order_by("-depth").values_list("depth", flat=True).first() or 0
     for depth in range(1, deepest):
         written += _sum_level(depth, years)
+    if connection.vendor == "postgresql":
+        # Fresh statistics, so the planner walks the ranking index for a large subtree's weakest.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Rollup._meta.db_table}, {BranchYear._meta.db_table}")
     return written
 
 

@@ -430,7 +430,7 @@ def children_chart(node: Organisation, filters: Filters) -> list[ChildBar]:
     """Compliance by direct child organisation: the children's rollups of the year, one grouped query."""
     rows = (
         rollups(Organisation.objects.filter(parent=node), filters)
-        .filter(year=filters.year)
+        .filter(year=filters.year, month=YEAR)
         .order_by()
         .values("node_id")
         .annotate(periods=Sum("periods"), met=Sum("met"), short=Sum("short"))
@@ -466,12 +466,14 @@ def weakest(
         .filter(Q(met__gt=0) | Q(short__gt=0))
         .filter(**({"sector": filters.sector} if filters.sector else {}))
         .order_by("ratio", "-short", "org_path")
-        .values_list("branch_id", "branch__name", "org_path", "kind", "sector", "met", "short")[:limit]
+        .values_list("branch_id", "org_path", "kind", "sector", "met", "short")[:limit]
     )
+    ranked = list(ranked)  # the twenty first, then their names: no join over the whole subtree
+    names = dict(Organisation.objects.filter(pk__in=[r[0] for r in ranked]).values_list("pk", "name"))
     weak = {
         pk: WeakBranch(
             pk=pk,
-            name=name,
+            name=names[pk],
             path=path,
             kind=kind,
             sector=sector,
@@ -479,7 +481,7 @@ def weakest(
             short=short,
             rate=rules.percent(met, met + short),
         )
-        for pk, name, path, kind, sector, met, short in ranked
+        for pk, path, kind, sector, met, short in ranked
     }
     if not weak:
         return []

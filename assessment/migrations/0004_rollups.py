@@ -5,66 +5,105 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessment', '0003_rectification_evidence_checksum'),
-        ('branches', '0004_org_parent_kind_index'),
+        ("assessment", "0003_rectification_evidence_checksum"),
+        ("branches", "0004_org_parent_kind_index"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BranchYear',
+            name="BranchYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('org_path', models.CharField(max_length=255, verbose_name='组织路径')),
-                ('sector', models.CharField(max_length=30, verbose_name='领域')),
-                ('kind', models.CharField(max_length=20, verbose_name='组织类别')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('met', models.IntegerField(default=0, verbose_name='已达标')),
-                ('short', models.IntegerField(default=0, verbose_name='未达标')),
-                ('ratio', models.FloatField(null=True, verbose_name='达标率')),
-                ('branch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='branches.organisation', verbose_name='党支部')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("org_path", models.CharField(max_length=255, verbose_name="组织路径")),
+                ("sector", models.CharField(max_length=30, verbose_name="领域")),
+                ("kind", models.CharField(max_length=20, verbose_name="组织类别")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("met", models.IntegerField(default=0, verbose_name="已达标")),
+                ("short", models.IntegerField(default=0, verbose_name="未达标")),
+                ("ratio", models.FloatField(null=True, verbose_name="达标率")),
+                (
+                    "branch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="branches.organisation",
+                        verbose_name="党支部",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '党支部年度达标',
-                'verbose_name_plural': '党支部年度达标',
-                'indexes': [models.Index(fields=['year', 'org_path'], name='branch_year_path'), models.Index(fields=['year', 'ratio', '-short', 'org_path'], name='branch_year_rank')],
-                'constraints': [models.UniqueConstraint(fields=('branch', 'year'), name='branch_year_once')],
+                "verbose_name": "党支部年度达标",
+                "verbose_name_plural": "党支部年度达标",
+                "indexes": [
+                    models.Index(fields=["year", "org_path"], name="branch_year_path"),
+                    models.Index(fields=["year", "ratio", "-short", "org_path"], name="branch_year_rank"),
+                ],
+                "constraints": [models.UniqueConstraint(fields=("branch", "year"), name="branch_year_once")],
             },
         ),
         migrations.CreateModel(
-            name='Rollup',
+            name="Rollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('month', models.PositiveSmallIntegerField(verbose_name='月份')),
-                ('sector', models.CharField(max_length=30, verbose_name='领域')),
-                ('kind', models.CharField(max_length=20, verbose_name='组织类别')),
-                ('branches', models.IntegerField(default=0, verbose_name='党支部数')),
-                ('members', models.IntegerField(default=0, verbose_name='党员数')),
-                ('warned', models.IntegerField(default=0, verbose_name='设置不规范的支部数')),
-                ('terms_overdue', models.IntegerField(default=0, verbose_name='超期未换届')),
-                ('open_items', models.IntegerField(default=0, verbose_name='未销号整改事项')),
-                ('named_1', models.IntegerField(default=0, verbose_name='命名一星')),
-                ('named_2', models.IntegerField(default=0, verbose_name='命名二星')),
-                ('named_3', models.IntegerField(default=0, verbose_name='命名三星')),
-                ('named_4', models.IntegerField(default=0, verbose_name='命名四星')),
-                ('named_5', models.IntegerField(default=0, verbose_name='命名五星')),
-                ('in_workflow', models.IntegerField(default=0, verbose_name='评定中')),
-                ('accepted', models.IntegerField(default=0, verbose_name='达标验收通过')),
-                ('periods', models.IntegerField(default=0, verbose_name='达标周期数')),
-                ('met', models.IntegerField(default=0, verbose_name='已达标')),
-                ('short', models.IntegerField(default=0, verbose_name='未达标')),
-                ('theme_sum', models.DecimalField(decimal_places=4, default=0, max_digits=14, verbose_name='主题党日出席率之和')),
-                ('theme_n', models.IntegerField(default=0, verbose_name='主题党日出席率个数')),
-                ('dues_lines', models.IntegerField(default=0, verbose_name='应交党费月次')),
-                ('dues_on_time', models.IntegerField(default=0, verbose_name='按时交纳月次')),
-                ('node', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='branches.organisation', verbose_name='组织')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("month", models.PositiveSmallIntegerField(verbose_name="月份")),
+                ("sector", models.CharField(max_length=30, verbose_name="领域")),
+                ("kind", models.CharField(max_length=20, verbose_name="组织类别")),
+                ("branches", models.IntegerField(default=0, verbose_name="党支部数")),
+                ("members", models.IntegerField(default=0, verbose_name="党员数")),
+                ("warned", models.IntegerField(default=0, verbose_name="设置不规范的支部数")),
+                ("terms_overdue", models.IntegerField(default=0, verbose_name="超期未换届")),
+                ("open_items", models.IntegerField(default=0, verbose_name="未销号整改事项")),
+                ("named_1", models.IntegerField(default=0, verbose_name="命名一星")),
+                ("named_2", models.IntegerField(default=0, verbose_name="命名二星")),
+                ("named_3", models.IntegerField(default=0, verbose_name="命名三星")),
+                ("named_4", models.IntegerField(default=0, verbose_name="命名四星")),
+                ("named_5", models.IntegerField(default=0, verbose_name="命名五星")),
+                ("in_workflow", models.IntegerField(default=0, verbose_name="评定中")),
+                ("accepted", models.IntegerField(default=0, verbose_name="达标验收通过")),
+                ("periods", models.IntegerField(default=0, verbose_name="达标周期数")),
+                ("met", models.IntegerField(default=0, verbose_name="已达标")),
+                ("short", models.IntegerField(default=0, verbose_name="未达标")),
+                (
+                    "theme_sum",
+                    models.DecimalField(
+                        decimal_places=4, default=0, max_digits=14, verbose_name="主题党日出席率之和"
+                    ),
+                ),
+                ("theme_n", models.IntegerField(default=0, verbose_name="主题党日出席率个数")),
+                ("dues_lines", models.IntegerField(default=0, verbose_name="应交党费月次")),
+                ("dues_on_time", models.IntegerField(default=0, verbose_name="按时交纳月次")),
+                (
+                    "node",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="branches.organisation",
+                        verbose_name="组织",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '看板汇总',
-                'verbose_name_plural': '看板汇总',
-                'constraints': [models.UniqueConstraint(fields=('node', 'year', 'month', 'sector', 'kind'), name='rollup_one_row'), models.CheckConstraint(condition=models.Q(('month__lte', 12)), name='rollup_month_valid')],
+                "verbose_name": "看板汇总",
+                "verbose_name_plural": "看板汇总",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("node", "year", "month", "sector", "kind"), name="rollup_one_row"
+                    ),
+                    models.CheckConstraint(condition=models.Q(("month__lte", 12)), name="rollup_month_valid"),
+                ],
             },
         ),
     ]

@@ -2,7 +2,8 @@
 
 Reviewers in scope and admins; secretaries, members and everyone else get 404. Filters
 (year, sector, kind) are query parameters; a bad value is dropped with a message, never an
-error. The figures come from ``assessment/selectors_dashboard.py``.
+error. The figures come from ``assessment/selectors_dashboard.py``, read from the read replica
+when one is configured (a dashboard may be a moment behind the primary).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from branches.models import Sector
+from config.replica import reads_from_replica
 
 from .. import exports
 from .. import selectors_dashboard as selectors
@@ -42,6 +44,7 @@ def drill_url(bar: selectors.ChildBar, filters: selectors.Filters) -> str:
 
 
 @require_GET
+@reads_from_replica()
 def dashboard(request, pk):
     org, board, problems = _board(request, pk)
     for problem in problems:
@@ -75,6 +78,7 @@ def dashboard(request, pk):
 
 
 @require_GET
+@reads_from_replica()
 def weakest_export(request, pk):
     org, board, _problems = _board(request, pk)
     content = exports.weakest_workbook(board)

@@ -72,7 +72,7 @@ def test_a_rebuild_sums_each_level_from_the_branches(made):
     )
     assert sum(r.members for r in row) == party.count()
     met = ComplianceRecord.objects.filter(organisation__in=active, year=2026, status="met").count()
-    assert sum(Rollup.objects.filter(node=root, year=2026).values_list("met", flat=True)) == met
+    assert sum(Rollup.objects.filter(node=root, year=2026, month__gt=0).values_list("met", flat=True)) == met
     # A committee's row is the sum of its children's rows.
     committee = Organisation.objects.get(pk=made.committee_ids[0])
     for key in ("met", "short", "dues_lines", "members"):

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from branches.models import Organisation
 
-from . import defaults, rules
+from . import defaults, rollups, rules
 from .models import (
     Acceptance,
     AcceptanceStatus,
@@ -332,5 +332,6 @@ def build(today: dt.date | None = None) -> str:
         )
     _acceptance(today.year, users, today)
     _candidate_notice(today)
+    rollups.rebuild(today=today)  # the acceptances above were written in bulk, as a data load would
     named = Rating.objects.filter(year=last, stage="named").count()
     return f"星级评定：{last}年度 {Rating.objects.filter(year=last).count()} 个支部（已命名 {named} 个）"

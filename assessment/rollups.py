@@ -245,6 +245,7 @@ def refresh_branches(
     ids = sorted(set(ids))
     if not ids:
         return 0
+    _lock_table("ROW EXCLUSIVE")
     # Only branches have rows of their own; a committee's rows are sums and change through its branches.
     paths = dict(
         Organisation.objects.select_for_update()
@@ -277,6 +278,7 @@ def moved(node: Organisation, old_path: str) -> int:
     The organisations above the old place keep their paths (only the moved subtree's change),
     so they are found by the old path's prefixes.
     """
+    _lock_table("ROW EXCLUSIVE")
     for model in _PATH_COPIES():
         model.objects.filter(path_range("org_path", old_path)).update(
             org_path=Concat(Value(node.path), Substr("org_path", len(old_path) + 1))
@@ -294,6 +296,19 @@ def _PATH_COPIES():  # noqa: N802 - a constant that needs the apps loaded
     from .models import Acceptance, ModelSite, Publicity, Rating, RectificationCase
 
     return [ComplianceRecord, BranchYear, Rating, Publicity, RectificationCase, ModelSite, Acceptance]
+
+
+def _lock_table(mode: str) -> None:
+    """On PostgreSQL, a rebuild (EXCLUSIVE) and the increments (ROW EXCLUSIVE) exclude each other.
+
+    An increment reads a branch's old rows and adds the difference above it; were a rebuild to
+    commit in between, the difference would be added to sums that already hold it. Taken before
+    anything is read, the lock makes an increment wait for a running rebuild and read what it
+    wrote; increments do not exclude one another (they lock the branches they refresh).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Rollup._meta.db_table} IN {mode} MODE")
 
 
 def _add_to_ancestors(changes: dict[Key, Figures], paths: dict[int, str]) -> int:
@@ -352,6 +367,7 @@ def rebuild(years: Iterable[int] | None = None, *, today: dt.date | None = None)
     ``INSERT … SELECT … GROUP BY`` over the branches' rows joined to their ancestor by path prefix.
     """
     years = _years_of(None) if years is None else sorted(set(years))
+    _lock_table("EXCLUSIVE")
     Rollup.objects.filter(Q(year__in=years) | Q(year=STATE)).delete()
     BranchYear.objects.filter(year__in=years).delete()
     ids = list(

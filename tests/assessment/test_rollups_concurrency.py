@@ -85,3 +85,28 @@ def test_four_branches_refreshed_at_once_add_up():
     kept = snapshot()
     rollups.rebuild(today=dt.date.today())
     assert kept == snapshot()
+
+
+def test_a_refresh_during_a_rebuild_is_not_counted_twice():
+    made = generate(seed=6, branches=12, today=TODAY)
+    branch = (
+        Organisation.objects.filter(pk__in=made.branch_ids, status=OrgStatus.ACTIVE).order_by("pk").first()
+    )
+    leaving = Member.objects.filter(organisation=branch, status=MemberStatus.ACTIVE, stage__in=PARTY_STAGES)
+    Member.objects.filter(pk__in=list(leaving.values_list("pk", flat=True)[:1])).update(
+        status=MemberStatus.LEFT, leave_kind=LeaveKind.DECEASED, left_on=TODAY
+    )
+
+    def rebuild():
+        with transaction.atomic():
+            rollups.rebuild(today=dt.date.today())
+
+    def refresh():
+        with transaction.atomic():
+            rollups.refresh_branches([branch.pk], [2026])
+
+    for _ in range(3):
+        at_once([rebuild, refresh])
+        kept = snapshot()
+        rollups.rebuild(today=dt.date.today())
+        assert kept == snapshot()

@@ -8,7 +8,7 @@ TEST_SYSTEM_PACKAGES := chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint format worker beat clean system-packages test-system-packages
+.PHONY: run test setup lint format worker beat clean system-packages test-system-packages bench
 
 # Development settings for run/worker/beat; tests use tests/settings.py.
 run worker beat: export DEBUG ?= 1
@@ -46,11 +46,24 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# One worker for every queue; on several machines each can take its own (README, 多机部署（扩展）).
 worker: setup
-	$(VENV)/bin/celery -A config worker -l info
+	$(VENV)/bin/celery -A config worker -Q celery,reports,reminders -l info
 
 beat: setup
 	$(VENV)/bin/celery -A config beat -l info --schedule tmp/celerybeat-schedule
+
+# Benchmarks of issue 8 on their own PostgreSQL database (created, migrated and seeded on first use),
+# with production settings (DEBUG=0); the table is printed and written to docs/benchmarks.md.
+# More: make bench BENCH_ARGS="--with-100k" (or --skip-seed, --only dashboard,pages, --runs 30).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/zhibutong_bench
+BENCH_ARGS ?=
+
+bench: setup
+	@./.ci/apt-ensure wrk || true  # without wrk the bench skips the HTTP rows
+	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=0 \
+	SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
+	$(PY) manage.py bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles tmp .pytest_cache

@@ -2,7 +2,9 @@
 
 Thin and idempotent: they take ids, claim the ledger (only a queued one is built), and call
 ``services.build``. Any error ends as a failed ledger with its reason, never as a ledger
-left "running"; the earlier versions' files are not touched.
+left "running"; the earlier versions' files are not touched. They run on the ``reports``
+queue (settings.CELERY_TASK_ROUTES), and read the year's data from the read replica when
+one is configured.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import logging
 from celery import chord, shared_task
 from django.core.exceptions import ValidationError
 
-from .models import LedgerFormat
+from config.replica import reads_from_replica
+
+from .models import LedgerFile, LedgerFormat
 from .services import build
 from .services import ledgers as service
 
@@ -27,6 +31,13 @@ def _reason(error: BaseException) -> str:
     return f"生成时出错：{type(error).__name__}: {error}"
 
 
+def _replica_reads():
+    """The year's data may come from the replica; the ledger's own row never: the job reads back
+    what it has just written there (claimed, parts counted, stored), which a replica may not have yet.
+    """
+    return reads_from_replica(keep_on_primary=(LedgerFile,))
+
+
 @shared_task(bind=True, acks_late=True)
 def build_ledger(self, ledger_id: int) -> str:
     """Build one ledger file; a subtree PDF hands its branches to a chord and returns at once."""
@@ -34,15 +45,16 @@ def build_ledger(self, ledger_id: int) -> str:
     if ledger is None:
         return "skipped"
     try:
-        if ledger.format == LedgerFormat.XLSX:
-            build.build_workbook(ledger)
-        elif not ledger.subtree:
-            build.build_branch_pdf(ledger)
-        else:
-            branches = build.subtree_branches(ledger)
-            header = [build_ledger_part.s(ledger_id, branch_id) for branch_id in branches]
-            chord(header)(assemble_ledger.s(ledger_id).on_error(ledger_part_failed.s(ledger_id)))
-            return "dispatched"
+        with _replica_reads():
+            if ledger.format == LedgerFormat.XLSX:
+                build.build_workbook(ledger)
+            elif not ledger.subtree:
+                build.build_branch_pdf(ledger)
+            else:
+                branches = build.subtree_branches(ledger)
+                header = [build_ledger_part.s(ledger_id, branch_id) for branch_id in branches]
+                chord(header)(assemble_ledger.s(ledger_id).on_error(ledger_part_failed.s(ledger_id)))
+                return "dispatched"
     except Exception as error:  # noqa: BLE001 - every failure becomes the ledger's recorded reason
         logger.exception("ledger %s failed", ledger_id)
         service.ledger_fail(ledger_id, _reason(error))
@@ -60,14 +72,16 @@ def build_ledger(self, ledger_id: int) -> str:
 )
 def build_ledger_part(self, ledger_id: int, branch_id: int) -> str:
     """One branch's PDF of a subtree ledger, retried on failure; returns the stored part's name."""
-    return build.build_part(ledger_id, branch_id)
+    with _replica_reads():
+        return build.build_part(ledger_id, branch_id)
 
 
 @shared_task(bind=True, acks_late=True)
 def assemble_ledger(self, stored_parts: list[str], ledger_id: int) -> str:
     """The chord's body: the summary PDF and the parts zipped into the ledger file."""
     try:
-        build.assemble_zip(ledger_id, stored_parts)
+        with _replica_reads():
+            build.assemble_zip(ledger_id, stored_parts)
     except Exception as error:  # noqa: BLE001
         logger.exception("ledger %s: zip failed", ledger_id)
         service.ledger_fail(ledger_id, _reason(error))

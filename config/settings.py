@@ -96,11 +96,22 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # PostgreSQL's JIT compiles the dashboard's wide aggregate expressions on every run: about 0.9 s
-    # of 2 s at 5,000 branches, for queries that take 0.16 s without it. The portal's queries are
-    # short; JIT only pays off for long analytical scans.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# A PostgreSQL read replica (streaming replication) for the dashboards and the ledger builds; off
+# unless set. config/db_router.py sends reads there only inside config.replica.reads_from_replica().
+# In tests the alias is a mirror of default: the same test database under a second connection.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60"))
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        # PostgreSQL's JIT compiles the dashboard's wide aggregate expressions on every run: about
+        # 0.9 s of 2 s at 5,000 branches, for queries that take 0.16 s without it. The portal's
+        # queries are short; JIT only pays off for long analytical scans.
+        _database.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -178,6 +189,16 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Three queues, so each kind of work can get its own machines (README, 多机部署): the ledgers
+# (minutes of PDF and Excel work) on `reports`, the daily reminders on `reminders`, everything else
+# (compliance and rollup refreshes, imports) on the default `celery`. `make worker` consumes all three.
+CELERY_TASK_ROUTES = {
+    "archives.tasks.*": {"queue": "reports"},
+    "branches.tasks.send_term_reminders": {"queue": "reminders"},
+    "members.tasks.pipeline.send_pipeline_reminders": {"queue": "reminders"},
+    "meetings.tasks.send_compliance_reminders": {"queue": "reminders"},
+    "assessment.tasks.notify_overdue_rectification": {"queue": "reminders"},
+}
 CELERY_BEAT_SCHEDULE = {
     "send-term-reminders": {
         "task": "branches.tasks.send_term_reminders",

@@ -73,11 +73,20 @@ def login(client):
 
 @pytest.fixture
 def celery_worker():
-    """A real Celery worker (solo pool) on the broker of REDIS_URL, tasks no longer eager, for one test."""
+    """A real Celery worker (solo pool) on the broker of REDIS_URL, tasks no longer eager, for one test.
+
+    It consumes every queue, as `make worker` does: the default one and each queue a route names
+    (settings.CELERY_TASK_ROUTES). The queues are always given, because the worker's selection
+    stays on the app from one test to the next.
+    """
+    routed = {route["queue"] for route in (app.conf.task_routes or {}).values()}
+    queues = [app.conf.task_default_queue, *sorted(routed)]
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = False
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=queues
+        ) as worker:
             yield worker
     finally:
         app.conf.task_always_eager = previous

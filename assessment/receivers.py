@@ -51,6 +51,8 @@ def update_rollups(sender, *, organisation_ids, year, everything=False, **kwargs
     """Compliance rows were refreshed: the dashboard's rollups follow (all of them after a full refresh)."""
     from . import rollups
 
+    if rollups.is_deferred():
+        return
     if everything:
         rollups.rebuild([year])
     else:

@@ -20,6 +20,7 @@ import datetime as dt
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import astuple, dataclass, fields
 from decimal import Decimal
 
@@ -417,6 +418,25 @@ def _sum_level(depth: int, years: list[int]) -> int:
 # ---- scheduling ------------------------------------------------------------------------------------
 
 
+@contextmanager
+def deferred():
+    """Inside: no increments and no refresh tasks — for a bulk load that calls ``rebuild`` afterwards.
+
+    ``seed_scale`` refreshes the compliance of 10,000 branches in one call; keeping the rollups up to
+    date branch by branch meanwhile would be thrown away by the rebuild that follows.
+    """
+    previous = getattr(_local, "deferred", False)
+    _local.deferred = True
+    try:
+        yield
+    finally:
+        _local.deferred = previous
+
+
+def is_deferred() -> bool:
+    return getattr(_local, "deferred", False)
+
+
 def schedule(branch_ids: Iterable[int], years: Iterable[int] | None = ()) -> None:
     """After the caller's transaction commits, refresh these branches' rollups in a Celery task.
 
@@ -424,7 +444,7 @@ def schedule(branch_ids: Iterable[int], years: Iterable[int] | None = ()) -> Non
     Requests of one transaction are gathered: saving thirty members sends one task, not thirty.
     """
     ids = {pk for pk in branch_ids if pk}
-    if not ids:
+    if not ids or is_deferred():
         return
     wanted = None if years is None else tuple(sorted(set(years)))
     pending = _pending()

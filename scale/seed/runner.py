@@ -66,9 +66,13 @@ def _analyze() -> None:
 
 
 def _compliance(ctx: SeedContext, built: tree.Tree) -> int:
-    """The stored compliance of the tree's organisations, computed from the meetings, year by year."""
+    """The stored compliance of the tree's organisations, computed from the meetings, year by year.
+
+    The rollups are rebuilt once at the end, so they are not kept up to date branch by branch here.
+    """
     ids = [node.id for node in built.all_nodes() if node.level != "group"]
-    return sum(compliance.refresh(ids, year, today=ctx.today) for year in ctx.years)
+    with rollups.deferred():
+        return sum(compliance.refresh(ids, year, today=ctx.today) for year in ctx.years)
 
 
 def run(options: SeedOptions, *, say: Callable[[str], None] = print, today=None) -> Summary:

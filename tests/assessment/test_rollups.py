@@ -242,3 +242,14 @@ def test_ratings_items_and_terms_follow_their_saves(made, django_capture_on_comm
 def _year_row(root, year) -> dict:
     rows = Rollup.objects.filter(node=root, year=year, month=0)
     return {f: sum(getattr(r, f) for r in rows) for f in ("named_4", "in_workflow", "accepted")}
+
+
+def test_deferred_leaves_the_rollups_to_the_rebuild_after_it(made, django_capture_on_commit_callbacks):
+    branch = Organisation.objects.get(pk=next(pk for pk in made.branch_ids if _active(pk)))
+    kept = snapshot()
+    with rollups.deferred(), django_capture_on_commit_callbacks(execute=True):
+        compliance.refresh([branch.pk], 2026, today=TODAY)  # rows recomputed from no meetings
+        make_member(branch, stage="full")
+    assert snapshot() == kept
+    rollups.rebuild()
+    assert snapshot() != kept

@@ -8,7 +8,7 @@ TEST_SYSTEM_PACKAGES := chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint format worker beat clean system-packages test-system-packages bench
+.PHONY: run test setup lint format worker beat clean system-packages test-system-packages bench backup restore
 
 # Development settings for run/worker/beat; tests use tests/settings.py.
 run worker beat: export DEBUG ?= 1
@@ -64,6 +64,21 @@ bench: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=0 \
 	SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
 	$(PY) manage.py bench $(BENCH_ARGS)
+
+# Backup and restore (PostgreSQL only; README, 备份与恢复). No `setup` prerequisite: that would run
+# migrate on the database being copied, and fill the empty database a restore needs.
+# make backup [BACKUP_DIR=backups]   → backups/zhibutong-YYYYmmdd-HHMMSS.tar (dump + MEDIA_ROOT + manifest)
+# make restore FILE=… [FORCE=1]      → into the empty database of DATABASE_URL and MEDIA_ROOT, then verified
+BACKUP_DIR ?= backups
+
+backup: $(VENV)/.installed
+	@command -v pg_dump >/dev/null || ./.ci/apt-ensure postgresql-client
+	$(PY) -m ops.backup --dir "$(BACKUP_DIR)"
+
+restore: $(VENV)/.installed
+	@test -n "$(FILE)" || { echo "请指定备份文件：make restore FILE=backups/zhibutong-YYYYmmdd-HHMMSS.tar" >&2; exit 2; }
+	@command -v pg_restore >/dev/null || ./.ci/apt-ensure postgresql-client
+	$(PY) -m ops.restore "$(FILE)" $(if $(filter 1 yes true,$(FORCE)),--force)
 
 clean:
 	rm -rf $(VENV) staticfiles tmp .pytest_cache

@@ -49,6 +49,10 @@ class LedgerFile(models.Model):
     parts_total = models.PositiveIntegerField("分项总数", default=0)
     parts_done = models.PositiveIntegerField("已完成分项", default=0)
     task_id = models.CharField("任务编号", max_length=64, blank=True)
+    # When the job last showed life (claimed, progress, a branch's part done): a running ledger silent
+    # for settings.LEDGER_STALE_MINUTES has lost its worker (services/sweeper.py).
+    heartbeat_at = models.DateTimeField("最近进展时间", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("生成次数", default=0)
     error = models.CharField("失败原因", max_length=500, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -5,10 +5,12 @@ safe development default; see README.md for the table.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -48,6 +50,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "axes",
+    "csp",
     "branches",
     "members",
     "meetings",
@@ -58,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -68,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as axes asks: it turns a login refused for a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,10 +123,37 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "config.passwords.ChineseMinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Login protection (django-axes): 5 wrong passwords lock that account from that address for 15 minutes.
+# Keyed on the pair (username, address), not on either alone: branch offices and village committees
+# reach the portal through one NAT address, so a lock on the address would shut out a whole office
+# for one person's typos, and a lock on the username alone would let anyone lock any secretary out.
+# A refused attempt during the lock does not restart it, so the page's "15 minutes" stays true.
+AUTHENTICATION_BACKENDS = [
+    "config.axes.LoginAttemptsBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "config.axes.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.axes.client_ip"
+# No start-up banner in every manage.py command and gunicorn worker; lockouts are still logged.
+AXES_VERBOSE = False
+# Reverse proxies / load balancers in front of gunicorn that append to X-Forwarded-For (0: none).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# --- Sessions: one working day at most, and gone when the browser closes (shared office computers).
+# No idle timeout: it would cost a session write on every request, and a secretary typing up a long
+# meeting record would lose it to the timeout.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -178,6 +212,33 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# --- Content-Security-Policy (django-csp): only our own files run; no inline scripts, no eval.
+# Styles: a few templates size boxes with style="" attributes and ECharts' tooltips carry them too,
+# so style attributes are allowed (style-src-attr); <style> elements only as files of ours or as
+# htmx's indicator rule, allowed by its hash (htmx 2.0.11 adds it to <head> on load;
+# tests/config/test_headers.py recomputes the hash from static/vendor/htmx). style-src is the
+# fallback for browsers that know neither -elem nor -attr.
+HTMX_INDICATOR_STYLE_HASH = "'sha256-faU7yAF8NxuMTNEwVmBz+VcYeIoBQ2EMHW3WaVxCvnk='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "style-src-elem": [SELF, HTMX_INDICATOR_STYLE_HASH],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+    }
+}
 
 # --- Celery -----------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -189,10 +250,27 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task is acknowledged only after it ran (acks late), so when its worker is killed, Redis hands the
+# message out again once it has gone unacknowledged for the visibility timeout. The timeout must exceed
+# the longest task (the subtree workbook of 10,000 members: about 70 s): a task still running when it
+# expires is delivered a second time (a ledger's claim then finds its job alive and skips it). kombu
+# looks for such messages every 10 s here (every 100 s by default, slow for a short timeout).
+_visibility_timeout = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _visibility_timeout,
+    "unacked_restore_interval": max(1, min(10, _visibility_timeout // 10)),
+    "unacked_restore_throttle": 1,
+}
+# A running ledger without a sign of life (progress) for this long has lost its worker: a task that
+# comes back may take it over, and the sweeper (beat, every 5 minutes) queues it again once or fails it
+# with the reason (archives/services/sweeper.py). Longer than any single step of a ledger build.
+LEDGER_STALE_MINUTES = float(os.environ.get("LEDGER_STALE_MINUTES", "10"))
 # Three queues, so each kind of work can get its own machines (README, 多机部署): the ledgers
 # (minutes of PDF and Excel work) on `reports`, the daily reminders on `reminders`, everything else
 # (compliance and rollup refreshes, imports) on the default `celery`. `make worker` consumes all three.
 CELERY_TASK_ROUTES = {
+    # The sweeper of stale ledgers runs where report machines are not needed: it must run when they die.
+    "archives.tasks.sweep_stale_ledgers": {"queue": "celery"},
     "archives.tasks.*": {"queue": "reports"},
     "branches.tasks.send_term_reminders": {"queue": "reminders"},
     "members.tasks.pipeline.send_pipeline_reminders": {"queue": "reminders"},
@@ -219,6 +297,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-compliance-reminders": {
         "task": "meetings.tasks.send_compliance_reminders",
         "schedule": crontab(hour=8, minute=20),
+    },
+    "sweep-stale-ledgers": {
+        "task": "archives.tasks.sweep_stale_ledgers",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

@@ -1,21 +1,27 @@
 """The life of a ledger file: requested (a new version) → queued → running → done or failed.
 
-Tasks call ``ledger_claim`` first: only a queued ledger is claimed, in one UPDATE, so a
-redelivered or doubled task finds the work taken and returns. A failure keeps its reason
-and never touches the files of earlier versions, which live under their own names.
+Tasks call ``ledger_claim`` first, which takes the ledger in one UPDATE, so a redelivered or
+doubled task finds the work taken and returns. Every sign of life of a running job (the claim,
+progress, a branch's part done) refreshes ``heartbeat_at``: a running ledger silent for
+``settings.LEDGER_STALE_MINUTES`` has lost its worker, and the claim of a redelivered task may take
+it over while it has attempts left (``MAX_ATTEMPTS``); the sweeper (``sweeper.py``) settles the
+rest. A failure keeps its reason and never touches the files of earlier versions, which live
+under their own names.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import uuid
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
-from django.db.models import F, Max
+from django.db import models, transaction
+from django.db.models import Case, F, Max, Q, Value, When
 from django.utils import timezone
 
 from branches import access
@@ -27,6 +33,20 @@ from ..models import LedgerFile, LedgerFormat, LedgerStatus
 logger = logging.getLogger(__name__)
 
 ERROR_LENGTH = 500
+# The first run and one more after its worker died; a job that kills its worker every time stops here.
+MAX_ATTEMPTS = 2
+WORKER_STOPPED = "生成中断（工作进程停止），请重新生成。"
+
+
+def stale_after() -> dt.timedelta:
+    """How long a running job may stay silent before it is taken for dead (LEDGER_STALE_MINUTES)."""
+    return dt.timedelta(minutes=settings.LEDGER_STALE_MINUTES)
+
+
+def stale(cutoff: dt.datetime) -> Q:
+    """Running ledgers with no sign of life since ``cutoff`` (inclusive); one without any heartbeat
+    was never claimed through ``ledger_claim`` and counts as silent too."""
+    return Q(status=LedgerStatus.RUNNING) & (Q(heartbeat_at__lte=cutoff) | Q(heartbeat_at__isnull=True))
 
 
 def formats_for(choice: str) -> list[str]:
@@ -81,6 +101,13 @@ def ledger_request(*, user, organisation: Organisation, year: int, formats: list
     return made
 
 
+def ledger_send(ledger: LedgerFile) -> None:
+    """Send the ledger's build task under its stored task id (after the commit that queued it)."""
+    from ..tasks import build_ledger
+
+    _send(build_ledger, ledger)
+
+
 def _send(task, ledger: LedgerFile) -> None:
     """Hand the ledger to Celery; if the broker cannot take it, the ledger fails with that reason
     instead of waiting in the queue for ever."""
@@ -91,22 +118,59 @@ def _send(task, ledger: LedgerFile) -> None:
         ledger_fail(ledger.pk, "无法提交后台任务（任务队列暂不可用），请稍后点击“重新生成”。")
 
 
-def ledger_claim(ledger_id: int) -> LedgerFile | None:
-    """Take a queued ledger for building; None when another run has it or it is finished."""
-    claimed = LedgerFile.objects.filter(pk=ledger_id, status=LedgerStatus.QUEUED).update(
-        status=LedgerStatus.RUNNING, started_at=timezone.now(), percent=1, step="开始生成"
+def ledger_claim(ledger_id: int, *, now: dt.datetime | None = None) -> LedgerFile | None:
+    """Take a ledger for building: a queued one, or a running one whose job went silent.
+
+    A running ledger is taken over when its heartbeat is LEDGER_STALE_MINUTES old or older (its
+    worker died and the task came back) and it has attempts left; None when another run has it,
+    it is finished, or its attempts are used up (the sweeper then fails it).
+    """
+    now = now or timezone.now()
+    takeable = Q(status=LedgerStatus.QUEUED) | (stale(now - stale_after()) & Q(attempts__lt=MAX_ATTEMPTS))
+    claimed = LedgerFile.objects.filter(takeable, pk=ledger_id).update(
+        status=LedgerStatus.RUNNING,
+        attempts=F("attempts") + 1,
+        started_at=now,
+        heartbeat_at=now,
+        percent=1,
+        # Each expression reads the row as it was: attempts before this claim.
+        step=Case(
+            When(attempts__gte=1, then=Value("上次生成中断，重新生成")),
+            default=Value("开始生成"),
+            output_field=models.CharField(),
+        ),
+        parts_total=0,
+        parts_done=0,
+        error="",
     )
     if not claimed:
         return None
-    return LedgerFile.objects.select_related("organisation").get(pk=ledger_id)
+    ledger = LedgerFile.objects.select_related("organisation").get(pk=ledger_id)
+    if ledger.attempts > 1:
+        logger.warning("ledger %s: taken over after its job stopped (attempt %s)", ledger_id, ledger.attempts)
+    return ledger
 
 
 def ledger_progress(ledger_id: int, percent: int, step: str) -> None:
-    """Write how far the build is (never backwards, never past 99 before the file is stored)."""
+    """Write how far the build is (never backwards, never past 99 before the file is stored); any
+    report, even one behind the bar, is a sign of life."""
     percent = max(0, min(99, int(percent)))
-    LedgerFile.objects.filter(pk=ledger_id, status=LedgerStatus.RUNNING, percent__lte=percent).update(
-        percent=percent, step=step[:60]
+    forward = Q(percent__lte=percent)
+    LedgerFile.objects.filter(pk=ledger_id, status=LedgerStatus.RUNNING).update(
+        heartbeat_at=timezone.now(),
+        percent=Case(
+            When(forward, then=Value(percent)),
+            default=F("percent"),
+            output_field=models.PositiveSmallIntegerField(),
+        ),
+        step=Case(When(forward, then=Value(step[:60])), default=F("step"), output_field=models.CharField()),
     )
+
+
+def ledger_is_running(ledger_id: int) -> bool:
+    """Whether the ledger still wants its parts: a subtree PDF's late parts of a ledger that was failed
+    (or finished) meanwhile are dropped."""
+    return LedgerFile.objects.filter(pk=ledger_id, status=LedgerStatus.RUNNING).exists()
 
 
 def ledger_part_done(ledger_id: int, step: str) -> int:
@@ -129,7 +193,9 @@ def sha256_of(path: Path) -> str:
 def ledger_store(ledger_id: int, path: Path) -> LedgerFile:
     """Keep the built file (size, sha256) through the storage backend and mark the ledger done.
 
-    Idempotent: a ledger already done keeps its file and the new one is not stored.
+    Idempotent: a ledger already done keeps its file and the new one is not stored. A ledger
+    failed meanwhile (the sweeper gave its job up) stays failed: the person was told so and may
+    have asked for a new version.
     """
     with transaction.atomic():
         ledger = (
@@ -137,7 +203,7 @@ def ledger_store(ledger_id: int, path: Path) -> LedgerFile:
             .select_related("organisation")
             .get(pk=ledger_id)
         )
-        if ledger.status == LedgerStatus.DONE:
+        if ledger.finished:
             return ledger
         org = ledger.organisation
         ledger.filename = rules.ledger_filename(org.name, ledger.year, ledger.version, ledger.extension)
@@ -150,18 +216,18 @@ def ledger_store(ledger_id: int, path: Path) -> LedgerFile:
         ledger.percent = 100
         ledger.step = "已完成"
         ledger.error = ""
-        ledger.finished_at = timezone.now()
+        ledger.finished_at = ledger.heartbeat_at = timezone.now()
         ledger.save()
     return ledger
 
 
-def ledger_fail(ledger_id: int, error: str) -> None:
-    """Mark a ledger failed with a reason a person can read; earlier versions are untouched."""
+def ledger_fail(ledger_id: int, error: str) -> bool:
+    """Mark a queued or running ledger failed with a reason a person can read; a finished one keeps
+    its outcome (and its first reason). Earlier versions are untouched."""
     text = (error or "生成失败（原因不明）。").strip()[:ERROR_LENGTH]
-    updated = (
-        LedgerFile.objects.filter(pk=ledger_id)
-        .exclude(status=LedgerStatus.DONE)
-        .update(status=LedgerStatus.FAILED, error=text, step="生成失败", finished_at=timezone.now())
-    )
+    updated = LedgerFile.objects.filter(
+        pk=ledger_id, status__in=(LedgerStatus.QUEUED, LedgerStatus.RUNNING)
+    ).update(status=LedgerStatus.FAILED, error=text, step="生成失败", finished_at=timezone.now())
     if updated:
         logger.warning("ledger %s failed: %s", ledger_id, text)
+    return bool(updated)

@@ -242,8 +242,11 @@ def acceptance_detail(request, pk):
     return _detail(request, selectors.get_acceptance_or_404(request.user, pk))
 
 
-def _verdict(request, pk, *, make_form, service, done: str):
+def _verdict(request, pk, *, make_form, service, allowed, done: str):
     acceptance = selectors.get_acceptance_or_404(request.user, pk)
+    # Refused before the form is read: an empty POST from a role that may only look gets 404 too.
+    if not allowed(request.user, acceptance.organisation):
+        raise Http404("没有找到该验收申请，或您无权处理。")
     form = make_form(request.POST)
     if form.is_valid():
         try:
@@ -271,6 +274,7 @@ def acceptance_check(request, pk):
         pk,
         make_form=check_form,
         service=services.acceptance_check,
+        allowed=access.can_assess,
         done="党委检查已记录：{status}。",
     )
 
@@ -282,6 +286,7 @@ def acceptance_accept(request, pk):
         pk,
         make_form=accept_form,
         service=services.acceptance_accept,
+        allowed=access.can_assess_higher,
         done="县级验收已记录：{status}。",
     )
 

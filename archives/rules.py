@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zipfile
+
+from branches import uploads
 
 # No branch in the portal keeps records from before this year.
 FIRST_YEAR = 2000
@@ -65,23 +66,15 @@ def sniff_document(head: bytes, file) -> str | None:
     ``head`` is the first bytes; ``file`` (seekable) is opened as a ZIP only when the
     head says ZIP, and must hold the part that makes it a Word or Excel file.
     """
-    if head.startswith(b"%PDF-"):
-        return ".pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return ".jpg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return ".png"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            file.seek(0)
-            names = set(zipfile.ZipFile(file).namelist())
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-            return None
-        finally:
-            file.seek(0)
-        if "[Content_Types].xml" not in names:
-            return None
-        for part, ext in _OOXML_PART.items():
-            if part in names:
-                return ext
+    found = uploads.sniff(head)
+    if found is None:
+        return None
+    if found[0] != uploads.ZIP:
+        return found[0]
+    names = uploads.zip_names(file)
+    if not names or "[Content_Types].xml" not in names:
+        return None
+    for part, ext in _OOXML_PART.items():
+        if part in names:
+            return ext
     return None

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from branches import uploads
 from meetings.services.attachments import sniff
 
 DEFAULT_MAX_MB = 10
@@ -27,10 +26,6 @@ def checked(file, *, field: str = "file") -> tuple[str, str, str]:
     found = sniff(file.read(16))
     if found is None:
         raise ValidationError({field: "只能上传 PDF、JPG 或 PNG 文件（按文件内容判断，不看扩展名）。"})
-    digest = hashlib.sha256()
-    file.seek(0)
-    for chunk in file.chunks():
-        digest.update(chunk)
-    file.seek(0)
+    digest = uploads.sha256_of(file)
     name = (getattr(file, "name", "") or "佐证材料").rsplit("/", 1)[-1][:150]
-    return found[1], digest.hexdigest(), name
+    return found[1], digest, name

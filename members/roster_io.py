@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import idcard, rules
@@ -370,7 +370,12 @@ def parse_ethnicity(value) -> str:
 
 
 def parse_cell(column: Column, value):
-    """The clean value of one cell; blank gives "" (text), None (date) or False (yes/no)."""
+    """The clean value of one cell; blank gives "" (text), None (date) or False (yes/no).
+
+    Text starting with "=" is refused: kept, it would run as a formula in every export of the roster.
+    """
+    if isinstance(value, str) and value.lstrip().startswith("="):
+        raise CellError(f"“{value.strip()[:30]}”以“=”开头，会被 Excel 当作公式：请删去“=”，或改为普通文字。")
     kind = column.kind
     if kind == DATE:
         return parse_date(value)
@@ -523,7 +528,10 @@ class RosterReader:
             self._workbook = None
 
     def _find_header(self) -> None:
+        # Only what the user sees: a hidden sheet (an old list, a lookup table) is never read.
         for sheet in self._workbook.worksheets:
+            if sheet.sheet_state != "visible":
+                continue
             rows = sheet.iter_rows(values_only=True)
             best = None
             for row_no, values in enumerate(rows, start=1):
@@ -538,10 +546,34 @@ class RosterReader:
             self.layout = _read_layout(sheet.title, header_row, values)
             self._sheet = sheet
             self._header_row = header_row
+            self.layout.issues[:0] = self._merged_header_issues()
             return
         raise RosterFileError(
             f"没有找到表头：工作表的前{HEADER_SCAN_ROWS}行中应有“姓名”“身份证号”等列名。请使用下载的模板填写。"
         )
+
+    def _merged_header_issues(self) -> list[Issue]:
+        """A header cell merged over several columns leaves the others without a header: say which.
+
+        Read-only sheets do not load ``<mergeCells>`` (it follows the rows): the sheet's XML is
+        scanned for it, in chunks, as ``estimated_rows`` counts rows.
+        """
+        pattern = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+        issues, tail = [], b""
+        with self._workbook._archive.open(self._sheet._worksheet_path) as xml:
+            while chunk := xml.read(1 << 20):
+                data = tail + chunk
+                for match in pattern.finditer(data):
+                    first, last = match.group(1).decode(), match.group(3).decode()
+                    top, bottom = int(match.group(2)), int(match.group(4))
+                    if first == last or not top <= self._header_row <= bottom:
+                        continue
+                    text = self.layout.headers.get(column_index_from_string(first) - 1, "")
+                    cells = f"{first}{top}:{last}{bottom}"
+                    message = f"表头“{text}”是合并单元格（{cells}）：请取消合并，每列只写一个列名。"
+                    issues.append(Issue(self._header_row, first, text, message))
+                tail = data[-200:]
+        return list(dict.fromkeys(issues))
 
     def estimated_rows(self) -> int:
         """An upper bound of the data rows without reading the cells (for choosing a background job)."""
@@ -693,6 +725,13 @@ def _cell(sheet, value, *, number_format: str | None = None, font=None, fill=Non
     return cell
 
 
+def _text_cell(sheet, value: str) -> WriteOnlyCell:
+    """Text kept as text: openpyxl would write a string starting with "=" as a formula Excel runs."""
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
+
+
 def export_value(column: Column, value):
     """What the export writes in a cell: Excel dates for dates, Chinese labels for choices, text otherwise."""
     if column.kind == DATE:
@@ -718,6 +757,8 @@ def write_roster(out, records: Iterable[dict], *, with_org: bool = True) -> int:
             value = export_value(column, record.get(column.field))
             if column.kind == DATE and value is not None:
                 row.append(_cell(sheet, value, number_format=DATE_FORMAT))
+            elif isinstance(value, str) and value.startswith("="):
+                row.append(_text_cell(sheet, value))
             else:
                 row.append(value)
         sheet.append(row)

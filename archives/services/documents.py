@@ -10,7 +10,6 @@ and why — because an archive must be able to show that a file existed.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import re
 import uuid
@@ -21,7 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from branches import access
+from branches import access, uploads
 
 from .. import rules
 from ..models import Document, DocumentCategory
@@ -79,15 +78,17 @@ def _checked_file(file) -> tuple[str, str, int]:
             given = f"{size:,} 字节，上限为 {limit:,} 字节"
         raise ValidationError(f"文件不能超过 {size_text(limit)}（所选文件 {given}）。")
     file.seek(0)
-    ext = rules.sniff_document(file.read(HEAD_BYTES), file)
+    head = file.read(HEAD_BYTES)
+    # A Word or Excel file is a ZIP: its declared sizes and names are checked before it is opened.
+    if uploads.sniff(head) == (uploads.ZIP, "application/zip"):
+        problem = uploads.zip_problem(file)
+        # An unreadable ZIP is simply not a Word or Excel file: the message below says so.
+        if problem and problem != uploads.BROKEN:
+            raise ValidationError(f"所选文件无法接受：{problem}")
+    ext = rules.sniff_document(head, file)
     if ext is None:
         raise ValidationError(f"所选文件不是 {ACCEPTED} 文件（按文件内容判断，改扩展名无效）。")
-    digest = hashlib.sha256()
-    file.seek(0)
-    for chunk in file.chunks():
-        digest.update(chunk)
-    file.seek(0)
-    return ext, digest.hexdigest(), size
+    return ext, uploads.sha256_of(file), size
 
 
 def _year(year, today: dt.date) -> int:

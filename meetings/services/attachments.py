@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+
+from branches import uploads
 
 from ..models import Attachment, AttachmentKind, Meeting, MeetingStatus
 
 DEFAULT_MAX_MB = 10
 MAX_PER_MEETING = 30
 
-# Magic numbers: the file's first bytes decide its type, not its name.
-SIGNATURES = (
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-)
+# The file's first bytes decide its type, not its name (branches/uploads.py); a ZIP is not an attachment.
+ACCEPTED = (uploads.PDF, uploads.JPG, uploads.PNG)
 
 
 def max_bytes() -> int:
@@ -27,10 +23,10 @@ def max_bytes() -> int:
 
 def sniff(head: bytes) -> tuple[str, str] | None:
     """(content type, extension) of a PDF, JPEG or PNG; None for anything else."""
-    for magic, content_type, ext in SIGNATURES:
-        if head.startswith(magic):
-            return content_type, ext
-    return None
+    found = uploads.sniff(head)
+    if found is None or found[0] not in ACCEPTED:
+        return None
+    return found[1], found[0]
 
 
 @transaction.atomic
@@ -51,18 +47,14 @@ def attachment_add(*, meeting: Meeting, file, kind: str, by=None) -> Attachment:
     if found is None:
         raise ValidationError({"file": "只能上传 PDF、JPG 或 PNG 文件（按文件内容判断，不看扩展名）。"})
     content_type, ext = found
-    digest = hashlib.sha256()
-    file.seek(0)
-    for chunk in file.chunks():
-        digest.update(chunk)
-    file.seek(0)
+    sha256 = uploads.sha256_of(file)
     name = (getattr(file, "name", "") or "附件").rsplit("/", 1)[-1][:150]
     attachment = Attachment(
         meeting=meeting,
         kind=kind,
         name=name,
         size=file.size,
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         content_type=content_type,
         uploaded_by=by,
     )

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from branches import uploads
 from branches.models import Organisation, OrgKind, OrgStatus
 
 from .. import idcard, privacy, roster_io, rules, selectors
@@ -99,7 +100,11 @@ class _Rejected(Exception):
 
 
 def check_upload(file) -> None:
-    """Extension, size and the zip signature of an .xlsx: Chinese messages, before anything is stored."""
+    """Extension, size and the zip of an .xlsx: Chinese messages, before anything is stored or opened.
+
+    The archive's declared sizes and names are checked (``uploads.zip_problem``) before openpyxl
+    unpacks anything: a zip bomb named .xlsx would otherwise be inflated in the worker's memory.
+    """
     name = getattr(file, "name", "") or ""
     suffix = Path(name).suffix.lower()
     if suffix != ".xlsx":
@@ -113,6 +118,11 @@ def check_upload(file) -> None:
         raise ValidationError({"file": "文件是空的。"})
     if file.size > MAX_BYTES:
         raise ValidationError({"file": f"文件不能超过 {MAX_BYTES // (1024 * 1024)} MB。"})
+    if uploads.sniff_file(file) != (uploads.ZIP, "application/zip"):
+        raise ValidationError({"file": roster_io.UNREADABLE})
+    problem = uploads.zip_problem(file)
+    if problem and problem != uploads.BROKEN:
+        raise ValidationError({"file": f"{problem}请上传正常保存的 Excel 工作簿（.xlsx）。"})
     if not roster_io.is_xlsx(file):
         raise ValidationError({"file": roster_io.UNREADABLE})
 

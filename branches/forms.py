@@ -1,5 +1,7 @@
 """Forms of the branches pages. Validation of rules happens in services; forms parse input."""
 
+import datetime as dt
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -48,6 +50,9 @@ class MoveForm(forms.Form):
         self.fields["new_parent"].queryset = candidates
 
 
+ELECTION_EARLIEST, ELECTION_LATEST = dt.date(1921, 7, 1), dt.date(2100, 12, 31)
+
+
 class TermOpenForm(forms.Form):
     number = forms.IntegerField(label="届次（第N届）", min_value=1, max_value=99)
     elected_on = forms.DateField(label="选举日期", widget=DateInput())
@@ -60,6 +65,13 @@ class TermOpenForm(forms.Form):
     )
     adjustment_doc_no = forms.CharField(label="批复文号", max_length=60, required=False)
     adjustment_approved_on = forms.DateField(label="批复日期", required=False, widget=DateInput())
+
+    def clean_elected_on(self):
+        """Within the Party's history and this century: a far date overflowed the term's expiry (a 500)."""
+        elected_on = self.cleaned_data["elected_on"]
+        if not ELECTION_EARLIEST <= elected_on <= ELECTION_LATEST:
+            raise ValidationError("选举日期应在1921年7月1日至2100年12月31日之间。")
+        return elected_on
 
 
 class TermAdjustForm(forms.Form):

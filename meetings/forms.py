@@ -6,12 +6,13 @@ import datetime as dt
 import json
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from branches.forms import DateInput
 
 from . import rules
 from .models import AttachmentKind, MeetingKind, MeetingStatus, Presence, ResolutionKind
-from .services.meetings import MAX_GUESTS, TALK, Mark
+from .services.meetings import GUEST_NAME_MAX, GUEST_UNIT_MAX, MAX_GUESTS, TALK, Mark
 
 
 class TimeInput(forms.TimeInput):
@@ -163,6 +164,17 @@ class MeetingForm(forms.Form):
             member.pk: Mark(data.get(f"a-{member.pk}") or Presence.PRESENT, data.get(f"r-{member.pk}") or "")
             for member in self.members
         }
+
+    def clean_guests(self) -> str:
+        """Each line's name (≤ 50 characters) and unit (≤ 100) fit: refused with the line, never cut short."""
+        text = self.cleaned_data.get("guests") or ""
+        for number, line in enumerate(text.splitlines(), start=1):
+            parts = line.split(maxsplit=1)
+            if parts and len(parts[0]) > GUEST_NAME_MAX:
+                raise ValidationError(f"第{number}行：姓名不能超过{GUEST_NAME_MAX}个字符。")
+            if len(parts) > 1 and len(parts[1].strip()) > GUEST_UNIT_MAX:
+                raise ValidationError(f"第{number}行：单位不能超过{GUEST_UNIT_MAX}个字符。")
+        return text
 
     def guest_list(self) -> list[tuple[str, str]]:
         """ "姓名 单位" one a line; the first space (also a full-width one) separates the two."""

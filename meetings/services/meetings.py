@@ -32,6 +32,7 @@ from ..models import (
 from ..roster import committee_members_on, party_members_on
 
 MAX_GUESTS = 50
+GUEST_NAME_MAX, GUEST_UNIT_MAX = 50, 100  # the Guest table's columns
 TALK = "talk"
 COMMITTEE = "committee"
 MAX_MEETING_HOURS = 24
@@ -118,9 +119,9 @@ def _marks_for(expected: list[Member], attendance: dict[int, Mark] | None) -> di
 def _guests(guests) -> list[tuple[str, str]]:
     cleaned = []
     for name, note in guests or ():
-        name = _clean_text(name, 50)
+        name = _clean_text(name, GUEST_NAME_MAX)
         if name:
-            cleaned.append((name, _clean_text(note, 100)))
+            cleaned.append((name, _clean_text(note, GUEST_UNIT_MAX)))
     if len(cleaned) > MAX_GUESTS:
         raise ValidationError({"guests": f"列席人员最多{MAX_GUESTS}人。"})
     return cleaned

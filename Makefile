@@ -8,7 +8,7 @@ TEST_SYSTEM_PACKAGES := chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint format worker beat clean system-packages test-system-packages bench backup restore
+.PHONY: run test setup lint format worker beat clean system-packages test-system-packages bench backup restore load
 
 # Development settings for run/worker/beat; tests use tests/settings.py.
 run worker beat: export DEBUG ?= 1
@@ -64,6 +64,19 @@ bench: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=0 \
 	SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
 	$(PY) manage.py bench $(BENCH_ARGS)
+
+# Bounded load test of issue 9 on its own PostgreSQL database (created, migrated and seeded with
+# SCALE-1000 on first use): gunicorn (DEBUG=0) on loopback, 50 secretaries saving meetings and
+# 10 reviewers on dashboards for 60 s; the table is printed and written to docs/load.md.
+# More: make load LOAD_ARGS="--seconds 20 --secretaries 10 --reviewers 2".
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/zhibutong_load
+LOAD_REDIS_URL ?= redis://127.0.0.1:6379/11
+LOAD_ARGS ?=
+
+load: setup
+	DATABASE_URL=$(LOAD_DATABASE_URL) LOAD_REDIS_URL=$(LOAD_REDIS_URL) DEBUG=0 \
+	SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
+	$(PY) manage.py load $(LOAD_ARGS)
 
 # Backup and restore (PostgreSQL only; README, 备份与恢复). No `setup` prerequisite: that would run
 # migrate on the database being copied, and fill the empty database a restore needs.

@@ -23,12 +23,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.storage import default_storage
-from django.db import connection
 from django.utils import timezone
 
 from archives.defaults import ensure_defaults as ensure_archive_defaults
@@ -39,6 +37,7 @@ from archives.services import ledgers as service
 from config.celery import app
 from scale.management.commands.bench_workers import TaskEvents, Workers, wait_done
 from tests.assessment.dashboard_fixture import generate
+from tests.worker_processes import MARKS, worker_database_url
 
 YEAR = 2025
 STALE_SECONDS = 3
@@ -46,22 +45,7 @@ STALE_SECONDS = 3
 QUICK = {"CELERY_VISIBILITY_TIMEOUT": "2", "LEDGER_STALE_MINUTES": str(STALE_SECONDS / 60)}
 PREFORK_STALE_SECONDS = 10
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.skipif(
-        not os.environ.get("REDIS_URL"), reason="REDIS_URL not set: no broker to test against"
-    ),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="worker processes need the test database on a server (PostgreSQL)",
-    ),
-]
-
-
-def worker_database_url() -> str:
-    """DATABASE_URL with the test database's name: what the worker processes must open."""
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+pytestmark = MARKS
 
 
 def _unacked() -> list[dict]:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import zipfile
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.db import connection
 
 from archives.defaults import ensure_defaults as ensure_archive_defaults
 from archives.models import LedgerStatus
@@ -22,25 +20,11 @@ from config.celery import app
 from meetings.defaults import ensure_defaults as ensure_meeting_defaults
 from scale.management.commands.bench_workers import TaskEvents, Workers, wait_done
 from tests.factories import make_member, make_org
+from tests.worker_processes import MARKS, worker_database_url
 
 YEAR = 2025
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.skipif(
-        not os.environ.get("REDIS_URL"), reason="REDIS_URL not set: no broker to test against"
-    ),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="worker processes need the test database on a server (PostgreSQL)",
-    ),
-]
-
-
-def worker_database_url() -> str:
-    """DATABASE_URL with the test database's name: what the worker processes must open."""
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+pytestmark = MARKS
 
 
 @pytest.fixture

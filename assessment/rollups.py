@@ -190,18 +190,17 @@ def _count_by(queryset, field: str):
 
 def _branch_years(figures: dict[Key, Figures], years: Iterable[int]) -> list[BranchYear]:
     """Each branch's year totals (for the ranking) from its month rows."""
-    paths = {}
     totals: dict[tuple[int, int], list] = {}
     for (pk, year, month, sector, kind), f in figures.items():
         if year == STATE or month == YEAR:
             continue
-        paths.setdefault(pk, None)
         total = totals.setdefault((pk, year), [sector, kind, 0, 0])
         total[2] += f.met
         total[3] += f.short
     if not totals:
         return []
-    paths = dict(Organisation.objects.filter(pk__in=paths).values_list("pk", "path"))
+    branch_ids = {pk for pk, _year in totals}
+    paths = dict(Organisation.objects.filter(pk__in=branch_ids).values_list("pk", "path"))
     return [
         BranchYear(
             branch_id=pk,

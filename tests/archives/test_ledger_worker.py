@@ -15,6 +15,7 @@ from archives.services import build
 from archives.services import ledgers as service
 from config.celery import app
 from tests.archives.conftest import YEAR
+from tests.worker_processes import wait_finished
 
 pytestmark = [
     pytest.mark.worker,
@@ -29,18 +30,6 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def _wait(ledger: LedgerFile, seconds: float = 180) -> LedgerFile:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        ledger.refresh_from_db()
-        if ledger.finished:
-            return ledger
-        time.sleep(0.3)
-    raise AssertionError(
-        f"ledger still {ledger.status} at {ledger.percent}% ({ledger.step}) after {seconds} s"
-    )
-
-
 def _request(user, org, formats):
     # transaction=True tests commit at once, so on_commit sends the tasks to the broker right here.
     return service.ledger_request(user=user, organisation=org, year=YEAR, formats=formats)
@@ -52,7 +41,7 @@ def test_a_subtree_pdf_is_a_chord_of_branch_parts_zipped_with_a_summary(
 ):
     assert app.conf.broker_url.startswith("redis://") and not app.conf.task_always_eager
     (ledger,) = _request(reviewer, tree["town"], ["pdf"])
-    ledger = _wait(ledger)
+    ledger = wait_finished(ledger)
     assert ledger.status == LedgerStatus.DONE, ledger.error
     assert (ledger.parts_total, ledger.parts_done, ledger.percent) == (2, 2, 100)
     assert ledger.is_zip and ledger.filename.endswith(".zip")
@@ -83,7 +72,7 @@ def test_a_branch_part_that_keeps_failing_fails_the_ledger_after_its_retries(
 
     monkeypatch.setattr(pdf, "write_branch_pdf", flaky)
     (ledger,) = _request(reviewer, tree["town"], ["pdf"])
-    ledger = _wait(ledger)
+    ledger = wait_finished(ledger)
     assert ledger.status == LedgerStatus.FAILED
     assert "重试2次" in ledger.error and "排版引擎崩溃" in ledger.error
     assert len(attempts) == 3  # the first try and two retries
@@ -105,7 +94,7 @@ def test_a_part_that_fails_once_is_retried_and_the_ledger_completes(
 
     monkeypatch.setattr(pdf, "write_branch_pdf", once)
     (ledger,) = _request(reviewer, tree["town"], ["pdf"])
-    ledger = _wait(ledger)
+    ledger = wait_finished(ledger)
     assert ledger.status == LedgerStatus.DONE, ledger.error
     assert failed == [1] and ledger.parts_done == 2
 
@@ -117,7 +106,7 @@ def test_a_task_delivered_twice_builds_one_file(ledger_year, secretary, celery_w
     (ledger,) = _request(secretary, ledger_year["branch"], ["xlsx"])
     again = tasks.build_ledger.delay(ledger.pk)
     assert again.get(timeout=60) in ("skipped", "done")
-    ledger = _wait(ledger)
+    ledger = wait_finished(ledger)
     assert ledger.status == LedgerStatus.DONE
     assert LedgerFile.objects.count() == 1
     assert len(list(default_storage.listdir(os.path.dirname(ledger.file.name))[1])) == 1

@@ -4,18 +4,18 @@ on the default `celery`; a report machine's worker (`-Q reports` only) builds a 
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 
 from archives.defaults import ensure_defaults as ensure_archive_defaults
-from archives.models import LedgerFile, LedgerStatus
+from archives.models import LedgerStatus
 from archives.services.ledgers import ledger_request
 from assessment.defaults import ensure_defaults as ensure_assessment_defaults
 from config.celery import app
 from meetings.defaults import ensure_defaults as ensure_meeting_defaults
 from tests.factories import make_member
+from tests.worker_processes import wait_finished
 
 YEAR = 2025
 OUR_APPS = ("branches.", "members.", "meetings.", "assessment.", "archives.")
@@ -94,18 +94,6 @@ def reports_worker():
         app.conf.task_always_eager = previous
 
 
-def _wait(ledger: LedgerFile, seconds: float = 180) -> LedgerFile:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        ledger.refresh_from_db()
-        if ledger.finished:
-            return ledger
-        time.sleep(0.3)
-    raise AssertionError(
-        f"ledger still {ledger.status} at {ledger.percent}% ({ledger.step}) after {seconds} s"
-    )
-
-
 @pytest.mark.worker
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL not set: no broker to test against")
 @pytest.mark.django_db(transaction=True)
@@ -121,7 +109,7 @@ def test_a_reports_only_worker_builds_a_subtree_ledger_end_to_end(tree, reviewer
     make_member(tree["other_branch"], name="李四")
     # transaction=True: the request commits at once and on_commit sends build_ledger to the broker.
     (ledger,) = ledger_request(user=reviewer, organisation=tree["town"], year=YEAR, formats=["pdf"])
-    ledger = _wait(ledger)
+    ledger = wait_finished(ledger)
     assert ledger.status == LedgerStatus.DONE, ledger.error
     assert (ledger.parts_total, ledger.parts_done) == (2, 2)
     assert ledger.is_zip

@@ -302,7 +302,7 @@ def test_too_large_a_file_is_refused_on_the_form(login, secretary, tree, setting
     [
         ({"title": ""}, "title", "请填写标题。"),
         ({"year": 1999}, "year", "请选择列表中的年度。"),
-        ({"year": timezone.localdate().year + 1}, "year", "请选择列表中的年度。"),
+        ({"year": lambda: timezone.localdate().year + 1}, "year", "请选择列表中的年度。"),
         ({"category": 999999}, "category", "请选择列表中的类别。"),
         ({"file": ""}, "file", "请选择要上传的文件。"),
         ({"file": SimpleUploadedFile("空.pdf", b"")}, "file", "文件是空的，请重新选择。"),
@@ -310,6 +310,7 @@ def test_too_large_a_file_is_refused_on_the_form(login, secretary, tree, setting
     ],
 )
 def test_each_bad_field_has_its_message(login, secretary, tree, fields, field, message):
+    fields = {key: value() if callable(value) else value for key, value in fields.items()}  # dated when run
     response = post_upload(login(secretary), tree["branch"], **fields)
     assert response.status_code == 200
     assert response.context["form"].errors[field] == [message]

@@ -25,7 +25,10 @@ from branches.models import Role
 from tests.factories import UserFactory, grant, make_member
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-THIS_YEAR = timezone.localdate().year
+
+
+def this_year():
+    return timezone.localdate().year
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +48,8 @@ def member_user(tree):
 def build(django_capture_on_commit_callbacks):
     """Ask for a ledger through the service and run its (eager) task, as the request's commit would."""
 
-    def _build(org, user, *, year=THIS_YEAR, formats=("xlsx",)):
+    def _build(org, user, *, year=None, formats=("xlsx",)):
+        year = year or this_year()
         with django_capture_on_commit_callbacks(execute=True):
             made = services.ledger_request(user=user, organisation=org, year=year, formats=list(formats))
         for ledger in made:
@@ -79,16 +83,21 @@ def test_secretary_asks_for_the_branch_ledger_and_downloads_it(tree, secretary, 
 
     response = client.get(list_url(branch))
     assert response.status_code == 200
-    assert response.context["form"].fields["year"].choices[0] == (THIS_YEAR, f"{THIS_YEAR}年")
+    assert response.context["form"].fields["year"].choices[0] == (this_year(), f"{this_year()}年")
     assert "还没有生成过年度台账" in response.content.decode()
 
-    response = client.post(list_url(branch), {"year": THIS_YEAR, "format": "xlsx"}, follow=True)
+    response = client.post(list_url(branch), {"year": this_year(), "format": "xlsx"}, follow=True)
     ledger = LedgerFile.objects.get()
     assert response.redirect_chain == [(reverse("archives:ledger_detail", args=[ledger.pk]), 302)]
     assert ledger.status == LedgerStatus.DONE, ledger.error
-    assert (ledger.organisation, ledger.year, ledger.format, ledger.version) == (branch, THIS_YEAR, "xlsx", 1)
+    assert (ledger.organisation, ledger.year, ledger.format, ledger.version) == (
+        branch,
+        this_year(),
+        "xlsx",
+        1,
+    )
     assert ledger.requested_by == secretary
-    assert f"{THIS_YEAR}年度台账已生成：Excel第1版。" in page_messages(response)
+    assert f"{this_year()}年度台账已生成：Excel第1版。" in page_messages(response)
     html = response.content.decode()
     assert 'data-testid="ledger-done"' in html
     assert 'aria-valuenow="100"' in html
@@ -98,10 +107,10 @@ def test_secretary_asks_for_the_branch_ledger_and_downloads_it(tree, secretary, 
     response = client.get(reverse("archives:ledger_download", args=[ledger.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == XLSX
-    filename = f"东村党支部-{THIS_YEAR}年度台账-第1版.xlsx"
+    filename = f"东村党支部-{this_year()}年度台账-第1版.xlsx"
     assert ledger.filename == filename
     assert response["Content-Disposition"] == content_disposition(
-        filename, f"ledger-C1B1-{THIS_YEAR}-v1.xlsx"
+        filename, f"ledger-C1B1-{this_year()}-v1.xlsx"
     )
     assert quote(filename) in response["Content-Disposition"]
     body = b"".join(response.streaming_content)
@@ -141,7 +150,7 @@ def test_asking_for_both_formats_makes_two_ledgers(
 ):
     branch = tree["branch"]
     with django_capture_on_commit_callbacks(execute=False):
-        response = login(secretary).post(list_url(branch), {"year": THIS_YEAR, "format": "both"})
+        response = login(secretary).post(list_url(branch), {"year": this_year(), "format": "both"})
     made = list(LedgerFile.objects.order_by("pk"))
     assert [(m.format, m.version) for m in made] == [("xlsx", 1), ("pdf", 1)]
     assert response.status_code == 302
@@ -158,7 +167,7 @@ def test_outsider_gets_404_for_another_branch(tree, secretary, outsider, login, 
     assert client.get(list_url(branch)).status_code == 404
     for url in ledger_urls(ledger):
         assert client.get(url).status_code == 404, url
-    response = client.post(list_url(branch), {"year": THIS_YEAR, "format": "xlsx"})
+    response = client.post(list_url(branch), {"year": this_year(), "format": "xlsx"})
     assert response.status_code == 404
     assert LedgerFile.objects.count() == 1
     # Their own branch is theirs.
@@ -194,7 +203,7 @@ def test_member_role_gets_404(tree, secretary, member_user, login, build):
     assert client.get(reverse("archives:home")).status_code == 404
     for url in ledger_urls(ledger):
         assert client.get(url).status_code == 404, url
-    assert client.post(list_url(tree["branch"]), {"year": THIS_YEAR, "format": "xlsx"}).status_code == 404
+    assert client.post(list_url(tree["branch"]), {"year": this_year(), "format": "xlsx"}).status_code == 404
     assert LedgerFile.objects.count() == 1
 
 
@@ -214,9 +223,9 @@ def test_admin_keeps_every_archive_but_a_party_groups(tree, admin_user, outsider
     ledger = build(tree["sibling_branch"], outsider)
     for url in ledger_urls(ledger):
         assert client.get(url, follow=True).status_code == 200, url
-    response = client.post(list_url(tree["branch"]), {"year": THIS_YEAR - 1, "format": "xlsx"})
+    response = client.post(list_url(tree["branch"]), {"year": this_year() - 1, "format": "xlsx"})
     assert response.status_code == 302
-    assert LedgerFile.objects.filter(organisation=tree["branch"], year=THIS_YEAR - 1).exists()
+    assert LedgerFile.objects.filter(organisation=tree["branch"], year=this_year() - 1).exists()
 
 
 @pytest.mark.parametrize(
@@ -246,10 +255,10 @@ def test_archive_home_of_a_reviewer_who_is_also_a_member_below(tree, login):
         ({"year": "abc", "format": "xlsx"}, "之间的年度"),
         ({"year": "1999", "format": "xlsx"}, "之间的年度"),
         ({"year": "99999", "format": "xlsx"}, "之间的年度"),
-        ({"year": str(THIS_YEAR + 1), "format": "xlsx"}, "之间的年度"),
+        ({"year": str(this_year() + 1), "format": "xlsx"}, "之间的年度"),
         ({"year": "", "format": "xlsx"}, "请选择年度"),
-        ({"year": str(THIS_YEAR), "format": "exe"}, "请选择台账格式"),
-        ({"year": str(THIS_YEAR)}, "请选择台账格式"),
+        ({"year": str(this_year()), "format": "exe"}, "请选择台账格式"),
+        ({"year": str(this_year())}, "请选择台账格式"),
     ],
 )
 def test_bad_input_is_refused_with_a_message(tree, secretary, login, data, said):
@@ -266,9 +275,9 @@ def test_years_before_the_founding_are_not_offered(tree, secretary, login):
     branch.save(update_fields=["founded_on"])
     client = login(secretary)
     years = [y for y, _ in client.get(list_url(branch)).context["form"].fields["year"].choices]
-    assert (years[0], years[-1]) == (THIS_YEAR, 2015)
+    assert (years[0], years[-1]) == (this_year(), 2015)
     response = client.post(list_url(branch), {"year": "2014", "format": "xlsx"})
-    assert f"请选择2015—{THIS_YEAR}年之间的年度" in page_messages(response)
+    assert f"请选择2015—{this_year()}年之间的年度" in page_messages(response)
     assert not LedgerFile.objects.exists()
 
 
@@ -277,7 +286,7 @@ def test_a_refusal_of_the_service_is_shown_on_the_form(tree, secretary, login, m
         raise ValidationError({"year": "该年度的台账正在整理，请稍后再试。"})
 
     monkeypatch.setattr(services, "ledger_request", refuse)
-    response = login(secretary).post(list_url(tree["branch"]), {"year": THIS_YEAR, "format": "xlsx"})
+    response = login(secretary).post(list_url(tree["branch"]), {"year": this_year(), "format": "xlsx"})
     assert response.status_code == 200
     assert "该年度的台账正在整理" in page_messages(response)
     assert response.context["form"].errors["year"] == ["该年度的台账正在整理，请稍后再试。"]
@@ -305,7 +314,7 @@ def test_a_failure_shows_its_reason_and_earlier_versions_stay(tree, secretary, l
     assert 'data-testid="ledger-failed"' in html
     assert "磁盘已满" in html
     assert 'data-testid="ledger-retry"' in html
-    assert f'name="year" value="{THIS_YEAR}"' in html and 'name="format" value="xlsx"' in html
+    assert f'name="year" value="{this_year()}"' in html and 'name="format" value="xlsx"' in html
     assert reverse("archives:ledger_download", args=[good.pk]) in html  # the other version, listed
     assert client.get(reverse("archives:ledger_download", args=[bad.pk])).status_code == 404
     assert client.get(reverse("archives:ledger_download", args=[good.pk])).status_code == 200
@@ -316,7 +325,7 @@ def test_a_failure_shows_its_reason_and_earlier_versions_stay(tree, secretary, l
 
     # 重新生成: the same year and format, a third version.
     monkeypatch.undo()
-    response = client.post(list_url(branch), {"year": THIS_YEAR, "format": "xlsx"})
+    response = client.post(list_url(branch), {"year": this_year(), "format": "xlsx"})
     assert response.status_code == 302
     assert LedgerFile.objects.filter(organisation=branch).count() == 3
 
@@ -336,7 +345,7 @@ def test_the_eager_failure_is_said_in_the_message(tree, secretary, login, monkey
 
     monkeypatch.setattr(excel, "write_workbook", broken)
     response = login(secretary).post(
-        list_url(tree["branch"]), {"year": THIS_YEAR, "format": "xlsx"}, follow=True
+        list_url(tree["branch"]), {"year": this_year(), "format": "xlsx"}, follow=True
     )
     assert "Excel第1版生成失败" in page_messages(response)
     assert "磁盘已满" in page_messages(response)
@@ -344,7 +353,9 @@ def test_the_eager_failure_is_said_in_the_message(tree, secretary, login, monkey
 
 def test_a_running_ledger_polls_its_progress(tree, secretary, login):
     branch = tree["branch"]
-    [ledger] = services.ledger_request(user=secretary, organisation=branch, year=THIS_YEAR, formats=["xlsx"])
+    [ledger] = services.ledger_request(
+        user=secretary, organisation=branch, year=this_year(), formats=["xlsx"]
+    )
     LedgerFile.objects.filter(pk=ledger.pk).update(
         status=LedgerStatus.RUNNING, percent=45, step="正在写入：三会一课"
     )
@@ -373,7 +384,7 @@ def test_a_running_ledger_polls_its_progress(tree, secretary, login):
 
 def test_a_subtree_pdf_counts_its_branches(tree, reviewer, login):
     town = tree["town"]
-    [ledger] = services.ledger_request(user=reviewer, organisation=town, year=THIS_YEAR, formats=["pdf"])
+    [ledger] = services.ledger_request(user=reviewer, organisation=town, year=this_year(), formats=["pdf"])
     LedgerFile.objects.filter(pk=ledger.pk).update(
         status=LedgerStatus.RUNNING, percent=47, parts_total=2, parts_done=1, step="已完成：东村党支部"
     )
@@ -391,7 +402,7 @@ def test_a_subtree_pdf_counts_its_branches(tree, reviewer, login):
 @pytest.mark.django_db(transaction=True)
 def test_a_branch_pdf_request_ends_in_a_pdf(tree, secretary, login):
     client = login(secretary)
-    client.post(list_url(tree["branch"]), {"year": THIS_YEAR, "format": "pdf"})
+    client.post(list_url(tree["branch"]), {"year": this_year(), "format": "pdf"})
     ledger = LedgerFile.objects.get()
     assert ledger.status == LedgerStatus.DONE, ledger.error
     response = client.get(reverse("archives:ledger_download", args=[ledger.pk]))
@@ -403,7 +414,8 @@ def test_a_branch_pdf_request_ends_in_a_pdf(tree, secretary, login):
 # --- Pagination and queries -----------------------------------------------------------------------
 
 
-def make_versions(org, user, n, *, year=THIS_YEAR):
+def make_versions(org, user, n, *, year=None):
+    year = year or this_year()
     start = LedgerFile.objects.filter(organisation=org, year=year).count()
     for v in range(start + 1, start + n + 1):
         LedgerFile.objects.create(
@@ -459,16 +471,21 @@ class Request:
 
 def test_panel_shows_the_newest_done_ledger_per_format(tree, secretary, django_assert_num_queries):
     branch = tree["branch"]
-    make_versions(branch, secretary, 2, year=THIS_YEAR - 1)
-    make_versions(branch, secretary, 3, year=THIS_YEAR)  # v1, v2 done, v3 failed
+    make_versions(branch, secretary, 2, year=this_year() - 1)
+    make_versions(branch, secretary, 3, year=this_year())  # v1, v2 done, v3 failed
     pdf = LedgerFile.objects.create(
-        organisation=branch, year=THIS_YEAR - 1, format="pdf", version=1, status=LedgerStatus.DONE, size=2048
+        organisation=branch,
+        year=this_year() - 1,
+        format="pdf",
+        version=1,
+        status=LedgerStatus.DONE,
+        size=2048,
     )
     request = Request(secretary)
     archive_panel(request, branch)  # the user's grants, read once a request
     with django_assert_num_queries(1):
         html = archive_panel(request, branch)
-    newest = LedgerFile.objects.get(organisation=branch, year=THIS_YEAR, version=2)
+    newest = LedgerFile.objects.get(organisation=branch, year=this_year(), version=2)
     assert reverse("archives:ledger_download", args=[newest.pk]) in html
     assert reverse("archives:ledger_download", args=[pdf.pk]) in html
     assert html.count("下载</a>") == 2

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timezone import localdate as today
 
 from assessment.defaults import ensure_defaults
 from assessment.models import Acceptance, AcceptanceStatus, CheckResult, SpotCheck, SpotCheckDraw
@@ -17,8 +18,9 @@ from assessment.services import acceptance as services
 from branches.models import Role
 from tests.factories import UserFactory, grant, make_org
 
-TODAY = timezone.localdate()
-YEAR = TODAY.year
+
+def this_year():
+    return timezone.localdate().year
 
 
 def url(name, *args):
@@ -27,7 +29,7 @@ def url(name, *args):
 
 @pytest.fixture(autouse=True)
 def defaults(db):
-    ensure_defaults(YEAR)
+    ensure_defaults(this_year())
 
 
 @pytest.fixture
@@ -45,7 +47,7 @@ def member_user(tree):
 
 
 def applied(org, by):
-    return services.acceptance_apply(organisation=org, year=YEAR, application="已逐项自查达标", by=by)
+    return services.acceptance_apply(organisation=org, year=this_year(), application="已逐项自查达标", by=by)
 
 
 def checked(org, admin):
@@ -61,7 +63,7 @@ def accepted(org, admin):
 
 def test_reviewer_sees_branches_with_status_and_share(login, reviewer, tree, admin_user):
     accepted(tree["branch"], admin_user)
-    response = login(reviewer).get(url("acceptance_list", tree["town"].pk), {"year": YEAR})
+    response = login(reviewer).get(url("acceptance_list", tree["town"].pk), {"year": this_year()})
     html = response.content.decode()
     assert response.status_code == 200
     assert "已达标 1/2 = 50.0%，目标 90%" in html
@@ -75,14 +77,14 @@ def test_status_filter(login, reviewer, tree, admin_user):
     accepted(tree["branch"], admin_user)
     client = login(reviewer)
     html = client.get(
-        url("acceptance_list", tree["town"].pk), {"year": YEAR, "status": "none"}
+        url("acceptance_list", tree["town"].pk), {"year": this_year(), "status": "none"}
     ).content.decode()
     assert (
         f'data-org-id="{tree["other_branch"].pk}"' in html
         and f'data-org-id="{tree["branch"].pk}"' not in html
     )
     html = client.get(
-        url("acceptance_list", tree["town"].pk), {"year": YEAR, "status": "bogus"}
+        url("acceptance_list", tree["town"].pk), {"year": this_year(), "status": "bogus"}
     ).content.decode()
     assert html.count("data-org-id=") == 2
 
@@ -95,7 +97,7 @@ def test_secretary_sees_own_applications_and_the_form(login, secretary, tree):
     applied(tree["branch"], secretary)
     html = login(secretary).get(url("acceptance_list", tree["branch"].pk)).content.decode()
     assert 'data-status="applied"' in html
-    assert f'<option value="{YEAR}"' not in html  # this year is taken
+    assert f'<option value="{this_year()}"' not in html  # this year is taken
 
 
 @pytest.mark.parametrize("who", ["outsider", "member_user"])
@@ -123,7 +125,7 @@ def test_anonymous_is_sent_to_login(client, tree):
 
 def _queries(client, org) -> int:
     with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url("acceptance_list", org.pk), {"year": YEAR}).status_code == 200
+        assert client.get(url("acceptance_list", org.pk), {"year": this_year()}).status_code == 200
     return len(ctx.captured_queries)
 
 
@@ -134,7 +136,7 @@ def test_list_query_count_does_not_grow_with_branches(login, county, tree, admin
         for i in range(n):
             org = make_org(town, sector="village")
             [applied, checked, accepted][i % 3](org, admin_user)
-        services.spot_draw(organisation=town, year=YEAR, by=admin_user, seed=n)
+        services.spot_draw(organisation=town, year=this_year(), by=admin_user, seed=n)
     client = login(county)
     assert _queries(client, small) == _queries(client, large)
 
@@ -144,7 +146,7 @@ def test_list_query_count_does_not_grow_with_branches(login, county, tree, admin
 
 def test_secretary_applies(login, secretary, tree):
     response = login(secretary).post(
-        url("acceptance_apply", tree["branch"].pk), {"year": YEAR, "application": "对照标准自查达标"}
+        url("acceptance_apply", tree["branch"].pk), {"year": this_year(), "application": "对照标准自查达标"}
     )
     assert response.status_code == 302
     a = Acceptance.objects.get()
@@ -154,7 +156,7 @@ def test_secretary_applies(login, secretary, tree):
 def test_apply_twice_shows_the_reason_and_keeps_the_text(login, secretary, tree):
     applied(tree["branch"], secretary)
     response = login(secretary).post(
-        url("acceptance_apply", tree["branch"].pk), {"year": YEAR, "application": "第二次"}
+        url("acceptance_apply", tree["branch"].pk), {"year": this_year(), "application": "第二次"}
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -165,7 +167,7 @@ def test_apply_twice_shows_the_reason_and_keeps_the_text(login, secretary, tree)
 @pytest.mark.parametrize("who", ["reviewer", "county", "outsider", "member_user"])
 def test_others_cannot_apply(request, login, tree, who):
     response = login(request.getfixturevalue(who)).post(
-        url("acceptance_apply", tree["branch"].pk), {"year": YEAR, "application": "x"}
+        url("acceptance_apply", tree["branch"].pk), {"year": this_year(), "application": "x"}
     )
     assert response.status_code == 404
     assert not Acceptance.objects.exists()
@@ -244,13 +246,13 @@ def test_draw_confirm_page_then_draw(login, county, tree, admin_user):
     for _ in range(21):
         accepted(make_org(tree["town"], sector="village"), admin_user)
     client = login(county)
-    response = client.get(url("spot_draw", tree["county"].pk), {"year": YEAR})
+    response = client.get(url("spot_draw", tree["county"].pk), {"year": this_year()})
     html = response.content.decode()
     assert response.status_code == 200
     assert response.context["preview"]["population"] == 21 and response.context["preview"]["size"] == 2
     assert 'data-testid="ratio">5%' in html and 'data-testid="size">2 个' in html
     assert not SpotCheckDraw.objects.exists()  # GET only shows
-    response = client.post(url("spot_draw", tree["county"].pk), {"year": YEAR, "seed": "2026"})
+    response = client.post(url("spot_draw", tree["county"].pk), {"year": this_year(), "seed": "2026"})
     draw = SpotCheckDraw.objects.get()
     assert response.status_code == 302 and response["Location"] == url("spot_draw_detail", draw.pk)
     assert draw.seed == 2026 and draw.checks.count() == 2
@@ -263,7 +265,7 @@ def test_draw_confirm_page_then_draw(login, county, tree, admin_user):
 def test_draw_is_404_for_non_reviewers(request, login, tree, who):
     client = login(request.getfixturevalue(who))
     assert client.get(url("spot_draw", tree["town"].pk)).status_code == 404
-    assert client.post(url("spot_draw", tree["town"].pk), {"year": YEAR}).status_code == 404
+    assert client.post(url("spot_draw", tree["town"].pk), {"year": this_year()}).status_code == 404
     assert not SpotCheckDraw.objects.exists()
 
 
@@ -272,13 +274,13 @@ def test_draw_over_a_branch_is_404(login, county, tree):
 
 
 def test_draw_without_accepted_branches_is_refused_on_the_page(login, county, tree):
-    response = login(county).post(url("spot_draw", tree["town"].pk), {"year": YEAR})
+    response = login(county).post(url("spot_draw", tree["town"].pk), {"year": this_year()})
     assert response.status_code == 200 and "还没有验收达标的支部" in response.content.decode()
 
 
 def test_record_a_check_result(login, reviewer, county, tree, admin_user):
     a = accepted(tree["branch"], admin_user)
-    draw = services.spot_draw(organisation=tree["county"], year=YEAR, by=county, seed=1)
+    draw = services.spot_draw(organisation=tree["county"], year=this_year(), by=county, seed=1)
     check = SpotCheck.objects.get(draw=draw)
     client = login(reviewer)
     html = client.get(url("spot_draw_detail", draw.pk)).content.decode()  # a draw above the town
@@ -286,13 +288,13 @@ def test_record_a_check_result(login, reviewer, county, tree, admin_user):
     assert client.get(url("spot_check_record", check.pk)).status_code == 200
     response = client.post(
         url("spot_check_record", check.pk),
-        {"result": CheckResult.FAIL, "checked_on": TODAY.isoformat(), "note": "台账造假"},
+        {"result": CheckResult.FAIL, "checked_on": today().isoformat(), "note": "台账造假"},
     )
     assert response.status_code == 302
     assert SpotCheck.objects.get().result == CheckResult.FAIL
     assert Acceptance.objects.get(pk=a.pk).status == AcceptanceStatus.REJECTED
     response = client.post(
-        url("spot_check_record", check.pk), {"result": CheckResult.PASS, "checked_on": TODAY.isoformat()}
+        url("spot_check_record", check.pk), {"result": CheckResult.PASS, "checked_on": today().isoformat()}
     )
     assert response.status_code == 200 and "不能重复记录" in response.content.decode()
 
@@ -300,13 +302,13 @@ def test_record_a_check_result(login, reviewer, county, tree, admin_user):
 @pytest.mark.parametrize("who", ["secretary", "outsider", "member_user"])
 def test_check_pages_are_404_for_non_reviewers(request, login, county, tree, admin_user, who):
     accepted(tree["branch"], admin_user)
-    draw = services.spot_draw(organisation=tree["town"], year=YEAR, by=county, seed=1)
+    draw = services.spot_draw(organisation=tree["town"], year=this_year(), by=county, seed=1)
     check = SpotCheck.objects.get(draw=draw)
     client = login(request.getfixturevalue(who))
     assert client.get(url("spot_draw_detail", draw.pk)).status_code == 404
     assert client.get(url("spot_check_record", check.pk)).status_code == 404
     response = client.post(
-        url("spot_check_record", check.pk), {"result": "pass", "checked_on": TODAY.isoformat()}
+        url("spot_check_record", check.pk), {"result": "pass", "checked_on": today().isoformat()}
     )
     assert response.status_code == 404
     assert SpotCheck.objects.get().result == CheckResult.PENDING
@@ -314,7 +316,7 @@ def test_check_pages_are_404_for_non_reviewers(request, login, county, tree, adm
 
 def test_sibling_reviewer_cannot_see_the_draw(login, county, tree, admin_user):
     accepted(tree["branch"], admin_user)
-    draw = services.spot_draw(organisation=tree["town"], year=YEAR, by=county, seed=1)
+    draw = services.spot_draw(organisation=tree["town"], year=this_year(), by=county, seed=1)
     sibling = UserFactory(username="sibling")
     grant(sibling, tree["sibling"], Role.REVIEWER)
     assert login(sibling).get(url("spot_draw_detail", draw.pk)).status_code == 404

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils.timezone import localdate as today
 
 from archives import demo_documents
 from members.idcard import make_id_number
@@ -39,12 +39,11 @@ OWN = frozenset({"member"})  # pages of one's own member record
 NOBODY = frozenset()
 READ = frozenset({200})  # a view without a method restriction answers a POST as a GET, writing nothing
 
-TODAY = timezone.localdate()
 PDF = demo_documents.pdf_bytes()
 
 
 def day(delta: int = 0) -> str:
-    return (TODAY + dt.timedelta(days=delta)).isoformat()
+    return (today() + dt.timedelta(days=delta)).isoformat()
 
 
 @dataclass(frozen=True)
@@ -363,8 +362,8 @@ CASES = [
         post=RECORD,
         changes=True,
         data=lambda o: {
-            "month_from": f"{TODAY.year}-01",
-            "month_to": f"{TODAY.year}-01",
+            "month_from": f"{today().year}-01",
+            "month_to": f"{today().year}-01",
             "total": "12.00",
             "voucher_no": "单据1",
             "remitted_on": day(),
@@ -703,7 +702,7 @@ CASES = [
         post=ADMIN,
         scoped=False,
         changes=True,
-        data=lambda o: {"year": TODAY.year + 1},
+        data=lambda o: {"year": today().year + 1},
     ),
     # ------------------------------------------------------------------ assessment: rectification, sites
     Case("assessment:case_list", "branch", get=STAFF),
@@ -789,7 +788,7 @@ CASES = [
         get=RECORD,
         post=RECORD,
         post_ok=READ,
-        data=lambda o: {"year": TODAY.year - 3, "application": "已逐项自查达标"},
+        data=lambda o: {"year": today().year - 3, "application": "已逐项自查达标"},
     ),
     Case("assessment:acceptance_detail", "acceptance", get=STAFF),
     Case(
@@ -814,7 +813,7 @@ CASES = [
         get=REVIEW,
         post=REVIEW,
         changes=True,
-        data=lambda o: {"year": TODAY.year, "seed": 7},
+        data=lambda o: {"year": today().year, "seed": 7},
     ),
     Case("assessment:spot_draw_detail", "draw", get=REVIEW),
     Case(
@@ -854,7 +853,7 @@ CASES = [
         get=STAFF,
         post=STAFF,
         changes=True,
-        data=lambda o: {"year": TODAY.year - 1, "format": "xlsx"},
+        data=lambda o: {"year": today().year - 1, "format": "xlsx"},
     ),
     Case("archives:ledger_detail", "ledger", get=STAFF),
     Case("archives:ledger_status", "ledger", get=STAFF, get_ok=frozenset({302}), note="done: to the ledger"),
@@ -867,7 +866,7 @@ CASES = [
         post=STAFF,
         changes=True,
         data=lambda o: {
-            "year": TODAY.year,
+            "year": today().year,
             "category": o["category"],
             "title": "支委会记录",
             "tags": "",

@@ -20,7 +20,9 @@ from .test_layout import open_and_check
 
 pytestmark = pytest.mark.e2e
 
-THIS_YEAR = timezone.localdate().year
+
+def this_year():
+    return timezone.localdate().year
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +67,7 @@ def ledgers(demo):
     # Real builds (eager: done when the request returns), two versions of this year and one of last.
     done = [
         services.ledger_request(user=secretary, organisation=branch, year=year, formats=["xlsx"])[0]
-        for year in (THIS_YEAR - 1, THIS_YEAR, THIS_YEAR)
+        for year in (this_year() - 1, this_year(), this_year())
     ]
     for ledger in done:
         ledger.refresh_from_db()
@@ -73,7 +75,7 @@ def ledgers(demo):
     failed = state(
         branch,
         secretary,
-        year=THIS_YEAR,
+        year=this_year(),
         status=LedgerStatus.FAILED,
         percent=38,
         step="生成失败",
@@ -82,13 +84,18 @@ def ledgers(demo):
         'Is the server running on host "db.internal.example" and accepting TCP/IP connections on port 5432?',
     )
     running = state(
-        branch, secretary, year=THIS_YEAR, status=LedgerStatus.RUNNING, percent=45, step="正在写入：三会一课"
+        branch,
+        secretary,
+        year=this_year(),
+        status=LedgerStatus.RUNNING,
+        percent=45,
+        step="正在写入：三会一课",
     )
-    state(branch, secretary, year=THIS_YEAR, fmt="pdf", status=LedgerStatus.QUEUED, step="排队等待")
+    state(branch, secretary, year=this_year(), fmt="pdf", status=LedgerStatus.QUEUED, step="排队等待")
     subtree = state(
         town,
         reviewer,
-        year=THIS_YEAR,
+        year=this_year(),
         fmt="pdf",
         status=LedgerStatus.RUNNING,
         percent=47,
@@ -138,7 +145,7 @@ def test_ledger_pages_fit_screen(ledgers, new_page):
                     panel = page.get_by_test_id("archive-panel")
                     panel.scroll_into_view_if_needed()
                     panel.screenshot(path=SCREENSHOTS / f"ledger-panel-card-{viewport['width']}.png")
-                    expect(panel).to_contain_text(f"{THIS_YEAR}年度台账")
+                    expect(panel).to_contain_text(f"{this_year()}年度台账")
                     expect(panel).to_contain_text(f"第{ledgers['done'].version}版")
                 if name == "ledger-list":
                     # The status of each version shows without scrolling the table sideways.

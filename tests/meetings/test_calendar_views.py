@@ -18,7 +18,9 @@ from meetings.services.meetings import meeting_save
 from members.services import members as member_services
 from tests.factories import UserFactory, grant, make_member
 
-YEAR = timezone.localdate().year - 1  # a whole past year: every month can hold a meeting
+
+def past_year():
+    return timezone.localdate().year - 1  # a whole past year: every month can hold a meeting
 
 
 def url(name, *args):
@@ -70,11 +72,13 @@ def record(org, code, when, *, by=None, topic="学习贯彻党的二十大精神
     )
 
 
-def refresh(org, year=YEAR):
+def refresh(org, year=None):
+    year = year or past_year()
     compliance.refresh([org.pk], year, today=timezone.localdate())
 
 
-def calendar_html(client, org, year=YEAR):
+def calendar_html(client, org, year=None):
+    year = year or past_year()
     response = client.get(url("calendar", org.pk), {"year": year})
     assert response.status_code == 200
     return response.content.decode()
@@ -106,7 +110,7 @@ def test_allowed_roles_read_the_calendar(request, login, tree, who):
 def test_outsider_and_member_get_404(request, login, tree, who):
     client = login(request.getfixturevalue(who))
     assert client.get(url("calendar", tree["branch"].pk)).status_code == 404
-    assert client.post(url("refresh", tree["branch"].pk), {"year": YEAR}).status_code == 404
+    assert client.post(url("refresh", tree["branch"].pk), {"year": past_year()}).status_code == 404
 
 
 def test_a_party_group_has_no_calendar(login, secretary, tree):
@@ -126,10 +130,10 @@ def test_never_computed_shows_the_empty_state_and_refresh_fills_it(login, secret
     html = calendar_html(client, tree["branch"])
     assert 'data-testid="calendar-empty"' in html and "每晚" in html
     assert url("refresh", tree["branch"].pk) in html
-    response = client.post(url("refresh", tree["branch"].pk), {"year": YEAR}, follow=True)
-    assert response.redirect_chain[-1][0] == f"{url('calendar', tree['branch'].pk)}?year={YEAR}"
+    response = client.post(url("refresh", tree["branch"].pk), {"year": past_year()}, follow=True)
+    assert response.redirect_chain[-1][0] == f"{url('calendar', tree['branch'].pk)}?year={past_year()}"
     assert "已开始计算" in response.content.decode()
-    assert ComplianceRecord.objects.filter(organisation=tree["branch"], year=YEAR).exists()
+    assert ComplianceRecord.objects.filter(organisation=tree["branch"], year=past_year()).exists()
     html = calendar_html(client, tree["branch"])
     assert 'data-testid="calendar"' in html and 'data-testid="calendar-empty"' not in html
 
@@ -139,9 +143,9 @@ def test_refresh_is_post_only(login, secretary, tree):
 
 
 def test_reviewer_may_refresh(login, reviewer, tree):
-    response = login(reviewer).post(url("refresh", tree["branch"].pk), {"year": YEAR})
+    response = login(reviewer).post(url("refresh", tree["branch"].pk), {"year": past_year()})
     assert response.status_code == 302
-    assert ComplianceRecord.objects.filter(organisation=tree["branch"], year=YEAR).exists()
+    assert ComplianceRecord.objects.filter(organisation=tree["branch"], year=past_year()).exists()
 
 
 def test_garbage_year_falls_back_to_this_year(login, secretary, tree):
@@ -160,7 +164,7 @@ def test_a_committee_meeting_turns_its_month_green(login, secretary, tree, commi
     client = login(secretary)
     before = calendar_html(client, branch)
     assert cell_status(before, "committee", 3) == "short"
-    record(branch, "committee", at(YEAR, 3, 12), by=secretary, topic="研究三月工作")
+    record(branch, "committee", at(past_year(), 3, 12), by=secretary, topic="研究三月工作")
     refresh(branch)
     after = calendar_html(client, branch)
     assert cell_status(after, "committee", 3) == "met"
@@ -185,7 +189,7 @@ def test_this_year_has_pending_cells(login, secretary, tree, members):
 
 
 def test_late_entry_shows_a_badge(login, secretary, tree, members):
-    record(tree["branch"], "general", at(YEAR, 2), by=secretary, late=True)
+    record(tree["branch"], "general", at(past_year(), 2), by=secretary, late=True)
     refresh(tree["branch"])
     html = calendar_html(login(secretary), tree["branch"])
     row = html.split('data-requirement="general"', 1)[1].split("</tr>", 1)[0]
@@ -195,16 +199,16 @@ def test_late_entry_shows_a_badge(login, secretary, tree, members):
 
 def test_cell_lists_the_period_meetings(login, secretary, tree, members):
     branch = tree["branch"]
-    meeting = record(branch, "general", at(YEAR, 2), by=secretary, topic="第一季度党员大会")
-    record(branch, "general", at(YEAR, 5), by=secretary, topic="第二季度党员大会")
+    meeting = record(branch, "general", at(past_year(), 2), by=secretary, topic="第一季度党员大会")
+    record(branch, "general", at(past_year(), 5), by=secretary, topic="第二季度党员大会")
     refresh(branch)
     cell = url(
         "cell",
         branch.pk,
         ComplianceRecord.objects.get(
-            organisation=branch, requirement__kind__code="general", period_start=dt.date(YEAR, 1, 1)
+            organisation=branch, requirement__kind__code="general", period_start=dt.date(past_year(), 1, 1)
         ).requirement_id,
-        f"{YEAR}-01-01",
+        f"{past_year()}-01-01",
     )
     client = login(secretary)
     assert cell in calendar_html(client, branch)
@@ -234,8 +238,8 @@ def test_cell_with_a_bad_date_or_requirement_is_404(login, secretary, outsider, 
     rec = ComplianceRecord.objects.filter(organisation=branch, requirement__kind__code="general").first()
     client = login(secretary)
     assert client.get(url("cell", branch.pk, rec.requirement_id, "2026-02-30")).status_code == 404
-    assert client.get(url("cell", branch.pk, rec.requirement_id, f"{YEAR}-02-01")).status_code == 404
-    assert client.get(url("cell", branch.pk, 999999, f"{YEAR}-01-01")).status_code == 404
+    assert client.get(url("cell", branch.pk, rec.requirement_id, f"{past_year()}-02-01")).status_code == 404
+    assert client.get(url("cell", branch.pk, 999999, f"{past_year()}-01-01")).status_code == 404
     good = url("cell", branch.pk, rec.requirement_id, rec.period_start.isoformat())
     assert login(outsider).get(good).status_code == 404
 
@@ -253,12 +257,12 @@ def test_calendar_queries_do_not_grow_with_meetings(login, secretary, tree, memb
     branch = tree["branch"]
     client = login(secretary)
     for month in (1, 2):
-        record(branch, "general", at(YEAR, month), by=secretary)
+        record(branch, "general", at(past_year(), month), by=secretary)
     refresh(branch)
     few = _calendar_queries(client, branch)
     kinds = ["general", "lecture", "theme_day"]
     for i in range(38):
-        record(branch, kinds[i % 3], at(YEAR, i % 12 + 1, day=i % 27 + 1), by=secretary)
+        record(branch, kinds[i % 3], at(past_year(), i % 12 + 1, day=i % 27 + 1), by=secretary)
     refresh(branch)
     many = _calendar_queries(client, branch)
     assert many == few and few <= 10

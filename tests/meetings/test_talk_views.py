@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.timezone import localdate as today
 
 from branches.models import Role
 from meetings.models import Appraisal, MeetingKind, Talk
@@ -12,8 +12,6 @@ from meetings.rules import LOCAL_TZ
 from meetings.services.meetings import Mark, meeting_save
 from meetings.services.talks import talk_record
 from tests.factories import UserFactory, grant, make_member
-
-TODAY = timezone.localdate()
 
 
 def url(name, *args):
@@ -39,14 +37,14 @@ def member_user(tree, members):
 
 
 def talk_post(a, b, **extra):
-    return {"member_a": a.pk, "member_b": b.pk, "on": TODAY.isoformat(), "occasion": "regular", **extra}
+    return {"member_a": a.pk, "member_b": b.pk, "on": today().isoformat(), "occasion": "regular", **extra}
 
 
 # --- talks ----------------------------------------------------------------------------------------
 
 
 def test_secretary_sees_coverage_and_who_is_left(login, secretary, tree, members):
-    talk_record(organisation=tree["branch"], member_a=members[0], member_b=members[1], on=TODAY)
+    talk_record(organisation=tree["branch"], member_a=members[0], member_b=members[1], on=today())
     response = login(secretary).get(url("talks", tree["branch"].pk))
     html = response.content.decode()
     assert response.status_code == 200
@@ -57,8 +55,8 @@ def test_secretary_sees_coverage_and_who_is_left(login, secretary, tree, members
 
 
 def test_last_year_has_its_own_list(login, secretary, tree, members):
-    talk_record(organisation=tree["branch"], member_a=members[0], member_b=members[1], on=TODAY)
-    response = login(secretary).get(url("talks", tree["branch"].pk), {"year": TODAY.year - 1})
+    talk_record(organisation=tree["branch"], member_a=members[0], member_b=members[1], on=today())
+    response = login(secretary).get(url("talks", tree["branch"].pk), {"year": today().year - 1})
     assert response.context["talked"] == 0 and "data-talk-id=" not in response.content.decode()
 
 
@@ -99,7 +97,7 @@ def test_talk_add_records_a_talk(login, secretary, tree, members):
         url("talk_add", tree["branch"].pk), talk_post(members[0], members[2], note="谈工作")
     )
     assert response.status_code == 302
-    assert response["Location"] == f"{url('talks', tree['branch'].pk)}?year={TODAY.year}"
+    assert response["Location"] == f"{url('talks', tree['branch'].pk)}?year={today().year}"
     talk = Talk.objects.get()
     assert (talk.member_a, talk.member_b, talk.recorded_by, talk.note) == (
         members[0],
@@ -122,12 +120,13 @@ def test_talk_with_the_same_person_twice_writes_nothing(login, secretary, tree, 
 @pytest.mark.parametrize(
     "change, message",
     [
-        ({"on": (TODAY + dt.timedelta(days=1)).isoformat()}, "谈话日期不能晚于今天"),
+        ({"on": lambda: (today() + dt.timedelta(days=1)).isoformat()}, "谈话日期不能晚于今天"),
         ({"member_b": ""}, "请选择谈话对象"),
         ({"occasion": "zzz"}, "zzz"),
     ],
 )
 def test_talk_add_refuses_bad_input(login, secretary, tree, members, change, message):
+    change = {key: value() if callable(value) else value for key, value in change.items()}  # dated when run
     response = login(secretary).post(
         url("talk_add", tree["branch"].pk), {**talk_post(members[0], members[1]), **change}
     )
@@ -157,9 +156,9 @@ def test_appraisals_post_saves_and_re_renders(login, secretary, tree, members):
     }
     response = client.post(url("appraisals", tree["branch"].pk), data, follow=True)
     html = response.content.decode()
-    assert response.redirect_chain[-1][0] == f"{url('appraisals', tree['branch'].pk)}?year={TODAY.year}"
+    assert response.redirect_chain[-1][0] == f"{url('appraisals', tree['branch'].pk)}?year={today().year}"
     assert "已保存" in html and "表现突出" in html
-    saved = {a.member_id: a.result for a in Appraisal.objects.filter(year=TODAY.year)}
+    saved = {a.member_id: a.result for a in Appraisal.objects.filter(year=today().year)}
     assert saved == {members[0].pk: "excellent", members[1].pk: "qualified"}
     assert response.context["appraised"] == 2
     assert {value: n for _, n, value in response.context["counts"]} == {
@@ -198,7 +197,7 @@ def test_reviewer_reads_appraisals_but_may_not_save(login, reviewer, tree, membe
 
 
 def test_a_member_sees_own_attendance(login, member_user, secretary, tree, members):
-    when = dt.datetime(TODAY.year, 1, 20, 19, tzinfo=LOCAL_TZ)
+    when = dt.datetime(today().year, 1, 20, 19, tzinfo=LOCAL_TZ)
     meeting_save(
         organisation=tree["branch"],
         kind=MeetingKind.objects.get(code="general"),

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from branches import audit
 from branches.models import Organisation
 
 
@@ -182,6 +183,8 @@ class Rating(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
+    history = audit.history(exclude=("org_path",))
+
     class Meta:
         verbose_name = "星级评定"
         verbose_name_plural = "星级评定"
@@ -227,6 +230,8 @@ class Score(models.Model):
     self_points = models.DecimalField("自评得分", max_digits=5, decimal_places=2, null=True, blank=True)
     points = models.DecimalField("考评得分", max_digits=5, decimal_places=2, null=True, blank=True)
     self_note = models.CharField("自评说明", max_length=500, blank=True)
+
+    history = audit.history(exclude=("indicator_value", "auto_points"))
 
     class Meta:
         verbose_name = "评定得分"
@@ -482,6 +487,8 @@ class RectificationItem(models.Model):
     verified_at = models.DateTimeField("销号时间", null=True, blank=True)
     verify_note = models.CharField("验收意见", max_length=300, blank=True)
 
+    history = audit.history()
+
     class Meta:
         verbose_name = "整改事项"
         verbose_name_plural = "整改事项"
@@ -693,4 +700,5 @@ class SpotCheck(models.Model):
 
 
 # The dashboard's rollups live in their own module; importing it registers their tables with this app.
+
 from .models_rollups import *  # noqa: E402, F403

@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from . import rules
+from . import audit, rules
 
 # Each level of the tree is four base-36 characters: 1.6 million children a node.
 PATH_STEP = 4
@@ -77,6 +77,8 @@ class Organisation(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = OrganisationQuerySet.as_manager()
+
+    history = audit.history(exclude=("path", "depth"))
 
     class Meta:
         verbose_name = "党组织"
@@ -157,6 +159,8 @@ class Term(models.Model):
     ended_on = models.DateField("结束日期", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
+    history = audit.history()
+
     class Meta:
         verbose_name = "届次"
         verbose_name_plural = "届次"
@@ -219,6 +223,8 @@ class Grant(models.Model):
     )
     role = models.CharField("角色", max_length=12, choices=Role.choices)
     created_at = models.DateTimeField("授权时间", auto_now_add=True)
+
+    history = audit.history()
 
     class Meta:
         verbose_name = "权限授予"

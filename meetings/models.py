@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from branches import audit
 from branches.models import Organisation, OrgKind, Sector
 from members.models import Member
 
@@ -188,6 +189,8 @@ class Meeting(models.Model):
 
     objects = MeetingQuerySet.as_manager()
 
+    history = audit.history()
+
     class Meta:
         verbose_name = "会议"
         verbose_name_plural = "会议"
@@ -294,6 +297,8 @@ class Attendance(models.Model):
     )
     presence = models.CharField("出席情况", max_length=10, choices=Presence.choices, default=Presence.PRESENT)
     reason = models.CharField("请假事由", max_length=100, blank=True)
+
+    history = audit.history()
 
     class Meta:
         verbose_name = "出勤"
@@ -406,6 +411,8 @@ class Resolution(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    history = audit.history()
 
     class Meta:
         verbose_name = "表决事项"
@@ -577,4 +584,5 @@ class ComplianceRecord(models.Model):
 
 
 # The election workflow lives in its own module; importing it registers its tables with this app.
+
 from .models_elections import *  # noqa: E402, F403

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from branches import audit
 from branches.models import Organisation, Term
 
 
@@ -130,6 +131,8 @@ class Member(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = MemberQuerySet.as_manager()
+
+    history = audit.history(exclude=("completeness",))
 
     class Meta:
         verbose_name = "党员"
@@ -377,6 +380,8 @@ class DuesPayment(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="记录人", null=True, blank=True, on_delete=models.SET_NULL
     )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    history = audit.history()
 
     class Meta:
         verbose_name = "党费交纳"

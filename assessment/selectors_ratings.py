@@ -160,7 +160,7 @@ def rating_detail(rating: Rating) -> RatingDetail:
     """
     scores = list(
         rating.scores.select_related("item").prefetch_related(
-            Prefetch("changes", queryset=ScoreChange.objects.select_related("by"), to_attr="history")
+            Prefetch("changes", queryset=ScoreChange.objects.select_related("by"), to_attr="adjustments")
         )
     )
     files = defaultdict(list)

@@ -88,6 +88,11 @@ def created(objs) -> int:
     return _record(objs, "+")
 
 
+def updated(objs) -> int:
+    """History rows for objects just written with ``bulk_update``, from the instances as written."""
+    return _record(objs, "~")
+
+
 def changed(model, pks) -> int:
     """History rows for rows just changed with ``bulk_update`` or ``QuerySet.update``: read back as stored."""
     pks = list(pks)

@@ -12,7 +12,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
-from . import rules, signals
+from . import audit, rules, signals
 from .models import (
     PATH_ALPHABET,
     PATH_STEP,
@@ -139,9 +139,11 @@ def organisation_dissolve(*, organisation: Organisation, on: dt.date, reason: st
     org.dissolved_on = on
     org.dissolved_reason = reason
     org.save(update_fields=["status", "dissolved_on", "dissolved_reason", "updated_at"])
-    Term.objects.filter(organisation=org, status=TermStatusChoice.CURRENT).update(
-        status=TermStatusChoice.ENDED, ended_on=on
+    ending = list(
+        Term.objects.filter(organisation=org, status=TermStatusChoice.CURRENT).values_list("pk", flat=True)
     )
+    Term.objects.filter(pk__in=ending).update(status=TermStatusChoice.ENDED, ended_on=on)
+    audit.changed(Term, ending)
     # A dissolved branch leaves the dashboards; a dissolved party group changes its branch's structure.
     signals.changed([org.pk, org.parent_id], years=None if org.is_branch else ())
     return org
@@ -438,6 +440,7 @@ def organisation_move(*, organisation: Organisation, new_parent: Organisation) -
         depth=F("depth") + shift,
     )
     Organisation.objects.filter(pk=org.pk).update(parent=new_parent)
+    audit.changed(Organisation, [org.pk])  # the paths below follow; they are not audited
     org.refresh_from_db()
     signals.organisation_moved.send(sender=Organisation, organisation=org, old_path=old_path)
     return org

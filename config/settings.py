@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "meetings",
     "assessment",
     "archives",
+    "audit",
     "scale",
 ]
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("assessment/", include("assessment.urls")),
     path("archives/", include("archives.urls")),
+    path("audit/", include("audit.urls")),
     path("gongshi/", include("assessment.public_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,6 +6,7 @@ from .models import (
     DuesBase,
     DuesPayment,
     DuesRate,
+    ExportLog,
     Member,
     Remittance,
     RosterImport,
@@ -121,3 +122,22 @@ class RosterImportAdmin(admin.ModelAdmin):
     raw_id_fields = ["organisation", "uploaded_by"]
     readonly_fields = ["summary", "task_id", "created_at", "finished_at"]
     list_select_related = ["organisation"]
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(admin.ModelAdmin):
+    """The log of personal-data downloads: read only, never edited or deleted."""
+
+    list_display = ["at", "user", "organisation", "kind", "rows", "masked"]
+    list_filter = ["kind", "masked"]
+    search_fields = ["organisation__name", "user__username"]
+    list_select_related = ["organisation", "user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

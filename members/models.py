@@ -477,6 +477,42 @@ class RosterImport(models.Model):
         return f"{self.organisation} {self.original_name}"
 
 
+class ExportKind(models.TextChoices):
+    ROSTER = "roster", "党员花名册"
+    IMPORT_ERRORS = "import_errors", "花名册导入错误说明"
+
+
+class ExportLog(models.Model):
+    """Every download of a file holding members' personal data: who, when, what, how many rows."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="导出人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="党组织", on_delete=models.PROTECT, related_name="export_logs"
+    )
+    kind = models.CharField("内容", max_length=20, choices=ExportKind.choices)
+    rows = models.PositiveIntegerField("人数")
+    masked = models.BooleanField("已脱敏")
+    at = models.DateTimeField("导出时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "个人信息导出记录"
+        verbose_name_plural = "个人信息导出记录"
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "at"], name="export_log_org_at")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ExportKind.values), name="export_log_kind_valid")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
 # The kind of each category (members/dues.py holds the same sets): a percentage by bracket, a fixed amount.
 DUES_RATE_CATEGORIES = (DuesCategory.EMPLOYED, DuesCategory.RETIRED)
 DUES_FIXED_CATEGORIES = (DuesCategory.STUDENT, DuesCategory.UNEMPLOYED, DuesCategory.SUBSISTENCE)

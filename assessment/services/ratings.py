@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from branches import access
+from branches import access, audit
 from branches.models import Organisation
 
 from .. import indicators, rules, uploads
@@ -164,7 +164,7 @@ def rating_start(*, organisation: Organisation, year: int, by=None, today: dt.da
     rating = Rating.objects.create(
         organisation=organisation, org_path=organisation.path, template=template, year=year
     )
-    Score.objects.bulk_create(Score(rating=rating, item=item) for item in template.items.all())
+    audit.created(Score.objects.bulk_create(Score(rating=rating, item=item) for item in template.items.all()))
     indicators_refresh(rating, today=today)
     _event(rating, action="start", from_stage="", note="开始自评", by=by)
     return rating
@@ -178,15 +178,18 @@ def indicators_refresh(rating: Rating, *, today: dt.date | None = None) -> None:
     values = indicators.for_branches([rating.organisation_id], rating.year, today=today)[
         rating.organisation_id
     ]
-    changed = []
+    changed, rescored = [], []
     for score in rating.scores.select_related("item").exclude(item__indicator=""):
         value = values.get(score.item.indicator)
         auto = rules.points_for(value, score.item.mapping, score.item.max_points)
         if rating.stage == Stage.SELF and score.self_points in (None, score.auto_points):
+            if score.self_points != auto:
+                rescored.append(score)
             score.self_points = auto
         score.indicator_value, score.auto_points = value, auto
         changed.append(score)
     Score.objects.bulk_update(changed, ["indicator_value", "auto_points", "self_points"])
+    audit.updated(rescored)  # the indicator values themselves are not audited
     _totals(rating)
     rating.save(update_fields=["self_total", "total", "updated_at"])
 
@@ -217,13 +220,15 @@ def self_scores_save(
         if len(note) > 500:
             errors.setdefault(field, []).append(f"“{score.item.title}”的说明不能超过500个字。")
             continue
-        score.self_points, score.self_note = points, note
-        changed.append(score)
+        if (score.self_points, score.self_note) != (points, note):
+            score.self_points, score.self_note = points, note
+            changed.append(score)
     if len(report or "") > 5000:
         errors.setdefault("report", []).append("述职要点不能超过5000个字。")
     if errors:
         raise ValidationError(errors)
     Score.objects.bulk_update(changed, ["self_points", "self_note"])
+    audit.updated(changed)
     rating.report = (report or "").strip()
     rating.version += 1
     _totals(rating)
@@ -268,7 +273,9 @@ def rating_submit(*, rating: Rating, by, note: str = "") -> Rating:
     if errors:
         raise ValidationError(errors)
     # The committee starts from the branch's own scores (again after a return).
-    rating.scores.exclude(item__item_type=ItemType.APPRAISAL).update(points=F("self_points"))
+    scored = rating.scores.exclude(item__item_type=ItemType.APPRAISAL)
+    scored.update(points=F("self_points"))
+    audit.changed(Score, scored.values_list("pk", flat=True))
     from_stage, rating.stage = rating.stage, Stage.REVIEW
     _totals(rating)
     rating.version += 1

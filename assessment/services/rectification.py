@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from branches import access
+from branches import access, audit
 from branches.models import Grant, Notice, NoticeKind, Organisation, Role
 from branches.services import notices_send
 from members.services.pipeline import branch_secretaries, notify_secretaries
@@ -99,6 +99,7 @@ def _move(item: RectificationItem, *, frm: str, to: str, action: str, **fields) 
     changed = RectificationItem.objects.filter(pk=item.pk, status=frm).update(status=to, **fields)
     if not changed:
         raise ValidationError(f"该事项的状态已被他人更改，请刷新页面后再{action}。")
+    audit.changed(RectificationItem, [item.pk])
     rollups.schedule([item.case.organisation_id])  # open items on the dashboards
     item.status = to
     for name, value in fields.items():
@@ -223,6 +224,7 @@ def item_done(*, item: RectificationItem, note: str, evidence=None, by) -> Recti
         RectificationItem.objects.filter(pk=item.pk).update(
             evidence=item.evidence.name, evidence_name=name, evidence_sha256=sha256
         )
+        audit.changed(RectificationItem, [item.pk])
     return item
 
 

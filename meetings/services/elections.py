@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from branches import access
+from branches import access, audit
 from branches import selectors as branch_selectors
 from branches import services as branch_services
 from branches.models import Grant, NoticeKind, Organisation, Role, TermStatusChoice
@@ -564,6 +564,7 @@ def _account_for(member: Member, org: Organisation):
     password = secrets.token_urlsafe(9)
     user = User.objects.create_user(username=username, password=password, first_name=member.name)
     Member.objects.filter(pk=member.pk).update(user=user)
+    audit.changed(Member, [member.pk])
     return user, password
 
 

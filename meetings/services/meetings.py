@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from branches import audit
 from branches.db import pinyin
 from branches.models import Organisation, OrgKind
 from branches.rules import BRANCH_KINDS
@@ -234,7 +235,6 @@ def meeting_save(
                 meeting=meeting, version=meeting.version, content=snapshot(meeting), saved_by=by
             )
             meeting.version += 1
-        meeting.attendances.all().delete()
         meeting.guests.all().delete()
         event = MeetingEventKind.EDITED
     for name, value in values.items():
@@ -252,16 +252,37 @@ def meeting_save(
         meeting.status = MeetingStatus.SUBMITTED
         meeting.submitted_at = now
     meeting.save()
-    Attendance.objects.bulk_create(
-        Attendance(meeting=meeting, member_id=pk, presence=mark.presence, reason=mark.reason)
-        for pk, mark in marks.items()
-    )
+    _write_attendance(meeting, marks, new=event == MeetingEventKind.CREATED)
     if guest_rows:
         Guest.objects.bulk_create(Guest(meeting=meeting, name=name, note=note) for name, note in guest_rows)
     note = "提交" if submit and event == MeetingEventKind.CREATED else ""
     MeetingEvent.objects.create(meeting=meeting, kind=event, by=by, note=note)
     schedule_refresh(meeting.branch_id, *years)
     return meeting
+
+
+def _write_attendance(meeting: Meeting, marks: dict, *, new: bool) -> None:
+    """Attendance as marked: on an edit only the rows that differ are written, so the audit trail
+    says whose mark changed (a member no longer expected loses the row)."""
+    old = {} if new else {a.member_id: a for a in meeting.attendances.all()}
+    gone = [a for pk, a in old.items() if pk not in marks]
+    if gone:  # rare (the expected members changed); delete() records each row itself
+        Attendance.objects.filter(pk__in=[a.pk for a in gone]).delete()
+    changed = []
+    for pk, mark in marks.items():
+        row = old.get(pk)
+        if row is not None and (row.presence, row.reason) != (mark.presence, mark.reason):
+            row.presence, row.reason = mark.presence, mark.reason
+            changed.append(row)
+    if changed:
+        Attendance.objects.bulk_update(changed, ["presence", "reason"])
+        audit.updated(changed)
+    added = Attendance.objects.bulk_create(
+        Attendance(meeting=meeting, member_id=pk, presence=mark.presence, reason=mark.reason)
+        for pk, mark in marks.items()
+        if pk not in old
+    )
+    audit.created(added)
 
 
 def _move(meeting: Meeting, old: tuple[str, ...], new: str, **fields) -> Meeting:
@@ -271,6 +292,7 @@ def _move(meeting: Meeting, old: tuple[str, ...], new: str, **fields) -> Meeting
     )
     if not updated:
         raise ValidationError("该会议记录的状态已经改变，请刷新页面。")
+    audit.changed(Meeting, [meeting.pk])
     meeting.refresh_from_db()
     return meeting
 
@@ -327,6 +349,7 @@ def meeting_cancel(*, meeting: Meeting, reason: str, by=None) -> Meeting:
     )
     if not updated:
         raise ValidationError("该会议记录已经作废。")
+    audit.changed(Meeting, [meeting.pk])
     MeetingEvent.objects.create(meeting=meeting, kind=MeetingEventKind.CANCELLED, by=by, note=reason)
     meeting.refresh_from_db()
     schedule_refresh(meeting.branch_id, rules.local_day(meeting.starts_at).year)

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
+from branches import audit
 from branches.models import Organisation
 from branches.signals import changed as figures_changed
 
@@ -157,8 +158,16 @@ def dues_month_record(
             )
         except IntegrityError:
             raise ValidationError("保存失败：记录与数据库约束不符，请刷新页面后重试。") from None
+        _audit_month(objects, month, new={o.member_id for o in objects if rows[o.member_id].payment is None})
         figures_changed([organisation.pk], years=[month.year])
     return MonthResult(created=created, updated=len(objects) - created, paid=paid_count)
+
+
+def _audit_month(objects, month: dt.date, *, new: set[int]) -> None:
+    """The audit rows of a month's upsert, read back as stored (an upsert leaves no ids behind)."""
+    saved = list(DuesPayment.objects.filter(member_id__in=[o.member_id for o in objects], month=month))
+    audit.created(p for p in saved if p.member_id in new)
+    audit.updated(p for p in saved if p.member_id not in new)
 
 
 # ---------------------------------------------------------------- the year's bases
@@ -265,17 +274,25 @@ def dues_bases_set(
             update_fields=["category", "base", "monthly_amount"],
         )
         # Months of the year recorded as unpaid carry the corrected amount.
-        DuesPayment.objects.filter(
+        unpaid = DuesPayment.objects.filter(
             member_id__in=[o.member_id for o in objects],
             month__gte=dt.date(year, 1, 1),
             month__lte=dt.date(year, 12, 1),
             paid_on__isnull=True,
-        ).update(
+        )
+        monthly = {o.member_id: o.monthly_amount for o in objects}
+        repriced = [
+            pk
+            for pk, member_id, due in unpaid.values_list("pk", "member_id", "amount_due")
+            if monthly[member_id] != due
+        ]
+        unpaid.update(
             amount_due=Case(
                 *[When(member_id=o.member_id, then=Value(o.monthly_amount)) for o in objects],
                 default=F("amount_due"),
             )
         )
+        audit.changed(DuesPayment, repriced)
         figures_changed([organisation.pk], years=[year])  # a line due 0 before may count now
         if year == today.year:
             changed = [o for o in objects if by_id[o.member_id].member.dues_category != o.category]
@@ -286,6 +303,7 @@ def dues_bases_set(
                         default=F("dues_category"),
                     )
                 )
+                audit.changed(Member, [o.member_id for o in changed])
     return BasesResult(saved=len(objects), skipped=skipped)
 
 

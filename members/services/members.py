@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from branches import audit
 from branches.models import Organisation, OrgKind, Term, TermStatusChoice
 from branches.signals import changed as figures_changed
 
@@ -274,6 +275,7 @@ def members_bulk_create(
         with transaction.atomic():
             for start in range(0, len(members), BULK_BATCH):
                 Member.objects.bulk_create(members[start : start + BULK_BATCH])
+                audit.created(members[start : start + BULK_BATCH])
                 if progress:
                     progress(min(start + BULK_BATCH, len(members)), len(members))
             changes = [c for c in (_first_stage_change(m, recorded_by) for m in members) if c is not None]
@@ -333,6 +335,7 @@ def _write_fields(members: Sequence[Member], names: Sequence[str]) -> None:
         Member.objects.bulk_update(members, varying)
     if same:
         Member.objects.filter(pk__in=[member.pk for member in members]).update(**same)
+    audit.updated(members)
 
 
 def _lock_and_change(updates: Sequence[tuple[Member, dict]], members: list[Member]) -> list[str]:
@@ -382,6 +385,7 @@ def member_leave(*, member: Member, kind: str, on: dt.date, reason: str) -> Memb
     )
     if not updated:
         raise ValidationError("该党员已不在册。")
+    audit.changed(Member, [member.pk])
     Appointment.objects.filter(member=member, ended_on__isnull=True).update(ended_on=on)
     member.refresh_from_db()
     figures_changed([member.organisation_id])

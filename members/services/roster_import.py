@@ -26,11 +26,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from branches import uploads
+from branches import audit, uploads
 from branches.models import Organisation, OrgKind, OrgStatus
 
 from .. import idcard, privacy, roster_io, rules, selectors
-from ..models import ImportStatus, Member, MemberStatus, RosterImport
+from ..models import ExportKind, ExportLog, ImportStatus, Member, MemberStatus, RosterImport
 from ..roster_io import COLUMN_BY_FIELD, Issue, Layout, RosterFileError, RosterReader
 from .members import (
     STAGE_DATE_FIELD,
@@ -513,14 +513,15 @@ def roster_import_run(*, roster_import_id: int, progress: Progress | None = None
             if plan.issues:
                 raise _Rejected(plan)
             user = get_user_model().objects.filter(pk=roster_import.summary.get("confirmed_by")).first()
-            if sum(row.action != UNCHANGED for row in plan.rows) >= BULK_ROWS:
-                member_ids = _write_in_bulk(roster_import.organisation, plan, user, progress)
-            else:
-                member_ids = []
-                for n, row in enumerate(plan.rows, start=1):
-                    member_ids.append(_write_row(roster_import.organisation, row, user, plan))
-                    if progress and n % PROGRESS_EVERY == 0:
-                        progress("writing", n, len(plan.rows))
+            with audit.acting_as(user):  # a worker has no request: the audit rows name who confirmed
+                if sum(row.action != UNCHANGED for row in plan.rows) >= BULK_ROWS:
+                    member_ids = _write_in_bulk(roster_import.organisation, plan, user, progress)
+                else:
+                    member_ids = []
+                    for n, row in enumerate(plan.rows, start=1):
+                        member_ids.append(_write_row(roster_import.organisation, row, user, plan))
+                        if progress and n % PROGRESS_EVERY == 0:
+                            progress("writing", n, len(plan.rows))
             roster_import.status = ImportStatus.DONE
             roster_import.summary = {
                 "rows": plan.parsed_rows,
@@ -619,9 +620,17 @@ def issues_of(roster_import: RosterImport) -> list[Issue]:
     return [Issue(*item) for item in roster_import.summary.get("errors", [])]
 
 
-def roster_import_error_file(*, roster_import: RosterImport, out) -> None:
-    """The uploaded file with an error column added (and the wrong cells marked)."""
+def roster_import_error_file(*, user, roster_import: RosterImport, out) -> None:
+    """The uploaded file with an error column added (and the wrong cells marked); it holds the
+    file's ID numbers as uploaded, so the download is logged like a roster export."""
     roster_io.write_error_copy(_file_bytes(roster_import), out, issues_of(roster_import))
+    ExportLog.objects.create(
+        user=user,
+        organisation=roster_import.organisation,
+        kind=ExportKind.IMPORT_ERRORS,
+        rows=roster_import.total_rows,
+        masked=False,
+    )
 
 
 def roster_export(*, user, organisation: Organisation, out, masked: bool) -> int:
@@ -648,6 +657,9 @@ def roster_export(*, user, organisation: Organisation, out, masked: bool) -> int
             yield record
 
     count = roster_io.write_roster(out, records())
+    ExportLog.objects.create(
+        user=user, organisation=organisation, kind=ExportKind.ROSTER, rows=count, masked=masked
+    )
     logger.info(
         "roster export: user=%s organisation=%s members=%s masked=%s",
         user.pk,

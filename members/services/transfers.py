@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from branches import audit
 from branches.models import Grant, Organisation, Role
 from branches.services import grant_role
 from branches.signals import changed as figures_changed
@@ -218,6 +219,7 @@ def _returning_member(id_number: str, organisation: Organisation, on: dt.date) -
         left_on=None,
         leave_reason="",
     )
+    audit.changed(Member, [existing.pk])
     # The person's dues lines of every year now count with the new branch, no longer the old one.
     figures_changed([existing.organisation_id, organisation.pk], years=None)
     existing.refresh_from_db()
@@ -311,6 +313,7 @@ def transfer_decide(
         )
         if not moved:
             raise ValidationError("该党员已不在原支部在册，不能接收；请与转出支部联系。")
+        audit.changed(Member, [member.pk])
         figures_changed([from_org.pk, to_org.pk], years=None)  # the dues lines go with the member
         # Posts in the old branch's committee end with the move.
         Appointment.objects.filter(member=member, term__organisation=from_org, ended_on__isnull=True).update(

@@ -168,7 +168,7 @@ def import_errors_xlsx(request, pk):
     if roster_import.status != ImportStatus.INVALID or not roster_import.summary.get("header_row"):
         raise Http404("该导入没有可下载的错误说明。")
     out = io.BytesIO()
-    services.roster_import_error_file(roster_import=roster_import, out=out)
+    services.roster_import_error_file(user=request.user, roster_import=roster_import, out=out)
     return _xlsx(out, f"{Path(roster_import.original_name).stem}-错误说明.xlsx")
 
 

@@ -883,6 +883,14 @@ CASES = [
         changes=True,
         data=lambda o: {"reason": "重复上传", "confirm": "on"},
     ),
+    # ------------------------------------------------------------------ audit trail
+    Case(
+        "audit:history",
+        "meeting",
+        get=REVIEW,
+        args=lambda o: {"kind": "meeting", "pk": o["meeting"].pk},
+        note="修改记录 of a meeting; the other kinds are checked in tests/audit/test_history_views.py",
+    ),
 ]
 
 

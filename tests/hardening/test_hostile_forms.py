@@ -14,6 +14,7 @@ by the POST itself; the status check covers errors rendered as a 5xx page.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 from decimal import Decimal
 
@@ -30,14 +31,31 @@ from hypothesis.control import currently_in_test_context
 from archives import demo_documents
 from archives.defaults import ensure_defaults as ensure_archive_defaults
 from archives.models import Document, DocumentCategory
-from assessment.models import Objection
+from assessment.defaults import ensure_defaults as ensure_rating_defaults
+from assessment.models import (
+    CaseStatus,
+    ItemStatus,
+    ItemType,
+    Objection,
+    Rating,
+    RatingEvent,
+    RectificationCase,
+    RectificationItem,
+    Score,
+    Stage,
+)
+from assessment.rules import cents
+from assessment.rules import total as rating_total
+from assessment.services import rectification as rectification_services
 from assessment.services.publicity import publicity_open
 from assessment.views import publicity as publicity_views
-from branches.models import Organisation, Term
+from branches.models import Notice, Organisation, Term
 from meetings.models import Attendance, Guest, Meeting
 from members import idcard
 from members.models import DuesPayment, Member, StageChange
 from members.services import dues as dues_services
+from tests.assessment.conftest import YEAR as RATING_YEAR
+from tests.assessment.conftest import make_rating
 from tests.factories import make_member
 
 from .strategies import hostile_date, hostile_number, hostile_text, hostile_time, overrides
@@ -467,6 +485,213 @@ def test_objection_survives_hostile_input(db, open_item, bad):
     assert objection.text == stripped(data["text"])
 
 
+# ---------------------------------------------------------------- ratings: the self-assessment (支部自评)
+
+# The fields are named by the item's position among those the branch scores (an automatic base item,
+# "三会一课" with 12 points, a bonus and a penalty item); the test turns "points@2" into "points-<id>".
+SELF_POSITIONS = (0, 2, 9, 12)
+SELF_FIELDS = {
+    "report": hostile_text(),
+    "action": hostile_text(),
+    **{f"points@{n}": hostile_number() for n in SELF_POSITIONS},
+    **{f"note@{n}": hostile_text() for n in SELF_POSITIONS},
+}
+
+
+@pytest.fixture
+def self_rating(tree):
+    """The branch's rating at 支部自评, every item scored once (tests/assessment's make_rating)."""
+    ensure_rating_defaults(RATING_YEAR)
+    return make_rating(tree["branch"], total="50")
+
+
+def self_scores(rating) -> list[Score]:
+    """The scores the secretary enters (not the appraisal), in the form's order."""
+    scores = rating.scores.select_related("item").exclude(item__item_type=ItemType.APPRAISAL)
+    return list(scores.order_by("item__order", "pk"))
+
+
+def self_post(rating) -> dict:
+    """The form as the page shows it: each item's points and note as stored, and the report."""
+    data = {"report": "全年抓党建情况", "action": "save"}
+    for s in self_scores(rating):
+        data[f"points-{s.item_id}"] = "" if s.self_points is None else str(s.self_points)
+        data[f"note-{s.item_id}"] = s.self_note
+    return data
+
+
+def rating_tables():
+    return (Rating.objects.all(), Score.objects.all(), RatingEvent.objects.all())
+
+
+@hostile
+@given(bad=overrides(SELF_FIELDS))
+def test_self_assessment_survives_hostile_input(login, secretary, self_rating, bad):
+    client = login(secretary)
+    scores = self_scores(self_rating)
+    data = self_post(self_rating)
+    for key, value in bad.items():
+        field, _, n = key.partition("@")
+        data[f"{field}-{scores[int(n)].item_id}" if n else field] = value
+    before = snapshot(*rating_tables())
+    response = client.post(reverse("assessment:rating_self", args=[self_rating.pk]), data)
+    assert_answered(response)
+    if not accepted(response):
+        assert snapshot(*rating_tables()) == before
+        return
+    rating = Rating.objects.get(pk=self_rating.pk)
+    assert rating.stage == Stage.SELF  # "action" only chooses the next page
+    assert_no_nul(rating)
+    assert rating.report == stripped(data["report"])
+    for s in self_scores(rating):  # every item of the form, not just the hostile ones
+        assert_no_nul(s)
+        sent = stripped(data[f"points-{s.item_id}"])
+        assert s.self_points == (None if sent == "" else cents(Decimal(sent))), s.item.title
+        assert 0 <= (s.self_points or 0) <= s.item.max_points
+        assert s.self_note == stripped(data[f"note-{s.item_id}"])
+    everything = rating.scores.select_related("item")
+    assert rating.self_total == rating_total((s.item.item_type, s.self_points) for s in everything)
+
+
+# ---------------------------------------------------------------- rectification (整改): a case, an item, done
+
+
+def rect_tables():
+    return (RectificationCase.objects.all(), RectificationItem.objects.all(), Notice.objects.all())
+
+
+@pytest.fixture
+def rect_case(tree):
+    """The branch's open case, decided 60 days ago."""
+    return rectification_services.case_open(
+        organisation=tree["branch"], reason="年度星级评定为二星", opened_on=today() - dt.timedelta(days=60)
+    )
+
+
+CASE_FIELDS = {"code": hostile_text(), "reason": hostile_text(), "opened_on": hostile_date()}
+
+
+@hostile
+@given(bad=overrides(CASE_FIELDS))
+def test_rectification_case_open_survives_hostile_input(login, reviewer, tree, bad):
+    client = login(reviewer)
+    data = {
+        "code": tree["other_branch"].code,
+        "reason": "班子软弱涣散",
+        "opened_on": today().isoformat(),
+        **bad,
+    }
+    before = snapshot(*rect_tables())
+    last = RectificationCase.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = client.post(reverse("assessment:case_add", args=[tree["town"].pk]), data)
+    assert_answered(response)
+    if not accepted(response):
+        assert snapshot(*rect_tables()) == before
+        return
+    case = RectificationCase.objects.get(pk__gt=last)
+    assert_no_nul(case)
+    assert case.organisation_id == tree["other_branch"].pk and case.status == CaseStatus.OPEN
+    assert case.reason == stripped(data["reason"]) and case.opened_on <= today()
+    assert_answered(client.get(case.get_absolute_url()))  # the stored case shows
+    assert_answered(client.get(reverse("assessment:case_list", args=[tree["town"].pk])))
+    # Closed again, so the next example may list the branch anew (one open case per branch).
+    RectificationCase.objects.filter(pk=case.pk).update(status=CaseStatus.CLOSED, closed_on=today())
+
+
+ITEM_FIELDS = {
+    "problem": hostile_text(),
+    "measure": hostile_text(),
+    "owner": hostile_text(),
+    "deadline": hostile_date(),
+}
+
+
+def item_post() -> dict:
+    return {
+        "problem": "组织生活不规范",
+        "measure": "按月召开支部党员大会",
+        "owner": "张书记",
+        "deadline": (today() + dt.timedelta(days=30)).isoformat(),
+    }
+
+
+@hostile
+@given(bad=overrides(ITEM_FIELDS), by_reviewer=st.booleans())
+def test_rectification_item_add_survives_hostile_input(
+    login, reviewer, secretary, rect_case, bad, by_reviewer
+):
+    client = login(reviewer if by_reviewer else secretary)
+    data = {**item_post(), **bad}
+    before = snapshot(*rect_tables())
+    last = RectificationItem.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = client.post(reverse("assessment:item_add", args=[rect_case.pk]), data)
+    assert_answered(response)
+    if not accepted(response):
+        assert snapshot(*rect_tables()) == before
+        return
+    item = RectificationItem.objects.get(pk__gt=last)
+    assert_no_nul(item)
+    assert item.case_id == rect_case.pk and item.status == ItemStatus.OPEN
+    for name in ("problem", "measure", "owner"):
+        assert getattr(item, name) == stripped(data[name]), name
+    assert item.deadline >= rect_case.opened_on
+    # The reviewer's item is notified to the branch's secretary, in the same write.
+    notified = Notice.objects.filter(dedupe_key=f"rectification-item-{item.pk}").exists()
+    assert notified == by_reviewer
+    assert_answered(client.get(rect_case.get_absolute_url()))  # the stored deadline shows
+
+
+_uploads = itertools.count(1)
+
+
+@hostile
+@given(
+    note=hostile_text(),
+    upload=st.one_of(
+        st.none(),
+        st.tuples(
+            st.one_of(st.just("完成情况.pdf"), hostile_text()),
+            st.sampled_from(["pdf", "empty", "exe", "fake-pdf"]),
+        ),
+    ),
+)
+def test_rectification_item_done_survives_hostile_input(login, secretary, rect_case, settings, note, upload):
+    item = rectification_services.item_add(
+        case=rect_case,
+        problem="台账不全",
+        measure="补齐三本五盒",
+        owner="李委员",
+        deadline=today(),
+        by=secretary,
+    )
+    client = login(secretary)
+    data = {"note": note}
+    if upload is not None:
+        name, kind = upload
+        content = {
+            "pdf": demo_documents.pdf_bytes(f"item {next(_uploads)}"),
+            "empty": b"",
+            "exe": b"MZ\x90\x00" + b"\x00" * 60,
+            "fake-pdf": b"<html>%PDF-1.4</html>",
+        }[kind]
+        data["evidence"] = sent = io.BytesIO(content)
+        sent.name = name  # raw into the part's header, as a script may send it (SimpleUploadedFile checks it)
+    before, files = snapshot(*rect_tables()), media_files(settings)
+    response = client.post(reverse("assessment:item_done", args=[item.pk]), data)
+    assert_answered(response)
+    if not accepted(response):
+        assert snapshot(*rect_tables()) == before
+        assert media_files(settings) == files  # no evidence file without its item
+        return
+    item.refresh_from_db()
+    assert_no_nul(item)
+    assert item.status == ItemStatus.DONE and item.done_at is not None
+    assert item.done_note == stripped(note)
+    stored = len(media_files(settings)) - len(files)
+    assert stored == (1 if item.evidence else 0)
+    assert bool(item.evidence) == bool(item.evidence_sha256) == bool(item.evidence_name)
+
+
 # ---------------------------------------------------------------- plain examples: the sharpest values
 
 # Each form's text fields that reach a text column, with a valid POST around them. A NUL must be a
@@ -546,6 +771,37 @@ def _objection(request):
     return Client(), reverse("board:objection", args=["C1", item.pk]), data, [Objection.objects.all()]
 
 
+def _self_score(request):
+    rating = request.getfixturevalue("self_rating")
+    client = request.getfixturevalue("login")(request.getfixturevalue("secretary"))
+    url = reverse("assessment:rating_self", args=[rating.pk])
+    return client, url, self_post(rating), list(rating_tables())
+
+
+def _rect_case(request):
+    tree = request.getfixturevalue("tree")
+    client = request.getfixturevalue("login")(request.getfixturevalue("reviewer"))
+    data = {"code": tree["other_branch"].code, "reason": "班子软弱涣散", "opened_on": today().isoformat()}
+    return client, reverse("assessment:case_add", args=[tree["town"].pk]), data, list(rect_tables())
+
+
+def _rect_item(request):
+    case = request.getfixturevalue("rect_case")
+    client = request.getfixturevalue("login")(request.getfixturevalue("reviewer"))
+    return client, reverse("assessment:item_add", args=[case.pk]), item_post(), list(rect_tables())
+
+
+def _rect_done(request):
+    case = request.getfixturevalue("rect_case")
+    secretary = request.getfixturevalue("secretary")
+    item = rectification_services.item_add(
+        case=case, problem="台账不全", measure="补齐三本五盒", owner="李委员", deadline=today(), by=secretary
+    )
+    client = request.getfixturevalue("login")(secretary)
+    data = {"note": "已补齐台账并经支委会审核"}
+    return client, reverse("assessment:item_done", args=[item.pk]), data, list(rect_tables())
+
+
 FORMS = {
     "member_create": (
         _member_create,
@@ -558,6 +814,10 @@ FORMS = {
     "organisation": (_organisation, ["name", "short_name", "code", "address"]),
     "document": (_document, ["title", "tags"]),
     "objection": (_objection, ["text", "name", "phone"]),
+    "self_score": (_self_score, ["report", "note-*", "points-*"]),
+    "rect_case": (_rect_case, ["code", "reason"]),
+    "rect_item": (_rect_item, ["problem", "measure", "owner"]),
+    "rect_done": (_rect_done, ["note"]),
 }
 SHARP_CASES = [
     pytest.param(form, field, value, id=f"{form}-{field}-{n}")
@@ -600,6 +860,9 @@ NUMBER_FIELDS = {
     "term": ["number", "length_years", "elected_on"],
     "organisation": ["founded_on"],
     "document": ["year", "category"],
+    "self_score": ["points-*"],
+    "rect_case": ["opened_on"],
+    "rect_item": ["deadline"],
 }
 
 

@@ -16,12 +16,24 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+PARTY_FOUNDED = dt.date(1921, 7, 1)
+
+
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "short_name", "kind", "sector", "code", "founded_on", "address"]
         widgets = {"founded_on": DateInput()}
         help_texts = {"code": "全局唯一，例如 A0101。"}
+
+    def clean_founded_on(self):
+        """Not before the Party was founded, not in the future (9999-12-31 was accepted)."""
+        founded_on = self.cleaned_data.get("founded_on")
+        if founded_on and founded_on < PARTY_FOUNDED:
+            raise ValidationError("成立日期不能早于1921年7月1日。")
+        if founded_on and founded_on > timezone.localdate():
+            raise ValidationError("成立日期不能晚于今天。")
+        return founded_on
 
 
 class OrganisationCreateForm(OrganisationForm):
@@ -50,7 +62,7 @@ class MoveForm(forms.Form):
         self.fields["new_parent"].queryset = candidates
 
 
-ELECTION_EARLIEST, ELECTION_LATEST = dt.date(1921, 7, 1), dt.date(2100, 12, 31)
+ELECTION_EARLIEST, ELECTION_LATEST = PARTY_FOUNDED, dt.date(2100, 12, 31)
 
 
 class TermOpenForm(forms.Form):

@@ -26,6 +26,32 @@ _MOBILE = re.compile(r"1[3-9]\d{9}")
 _LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
 
 
+def date_problems(
+    dates: dict[str, dt.date | None], today: dt.date, stage_order: tuple[str, ...]
+) -> list[tuple[str, str, str | None]]:
+    """What is wrong with a member's dates: ``(field, problem, other field)`` with problem "future"
+    (later than today), "before_birth", or "out_of_order" (earlier than the previous stage's date,
+    named as the other field). The import and the form word the messages each in their own way."""
+    problems = []
+    birth = dates.get("birth_date")
+    for name, value in dates.items():
+        if value is None:
+            continue
+        if value > today:
+            problems.append((name, "future", None))
+        elif birth and name != "birth_date" and value < birth:
+            problems.append((name, "before_birth", None))
+    previous = None
+    for name in stage_order:
+        value = dates.get(name)
+        if value is None:
+            continue
+        if previous and value < dates[previous]:
+            problems.append((name, "out_of_order", previous))
+        previous = name
+    return problems
+
+
 def age_on(birth: dt.date, day: dt.date) -> int:
     """Whole years of age on ``day`` (a 29 February birthday counts on 28 February)."""
     years = day.year - birth.year

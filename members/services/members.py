@@ -124,6 +124,34 @@ class RowErrors(ValidationError):
         super().__init__(f"第{first + 1}条记录：{' '.join(error.messages)}{more}")
 
 
+# The member's dates, as the roster import checks them (members/rules.py: date_problems).
+DATE_FIELDS = (
+    "birth_date",
+    *STAGE_DATE_FIELD.values(),
+    "mobile_since",
+    "last_report_on",
+    "lost_since",
+)
+
+
+def _check_dates(member: Member) -> None:
+    """No date later than today or before the birth date; the stage dates in the pipeline's order."""
+    dates = {name: getattr(member, name) for name in DATE_FIELDS}
+    stages = tuple(STAGE_DATE_FIELD.values())
+    errors: dict[str, list[str]] = {}
+    for name, problem, other in rules.date_problems(dates, timezone.localdate(), stages):
+        label = Member._meta.get_field(name).verbose_name
+        if problem == "future":
+            message = f"{label}不能晚于今天。"
+        elif problem == "before_birth":
+            message = f"{label}不能早于出生日期。"
+        else:
+            message = f"{label}不能早于{Member._meta.get_field(other).verbose_name}。"
+        errors.setdefault(name, []).append(message)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _prepare(member: Member) -> Member:
     """Every check of a member record that needs no query; normalises the ID and phone numbers and
     computes the completeness. ``organisation`` and ``party_group`` must already be loaded."""
@@ -133,6 +161,7 @@ def _prepare(member: Member) -> Member:
         and rules.age_on(member.birth_date, member.applied_on) < rules.ADULT_AGE
     ):
         raise ValidationError({"applied_on": "递交入党申请时应年满18周岁。"})
+    _check_dates(member)
     member.id_number = check_person(
         id_number=member.id_number, birth_date=member.birth_date, gender=member.gender
     )

@@ -415,26 +415,18 @@ def _check_row(
 
 def _check_dates(ctx: _Context, fields: dict, error) -> None:
     birth = fields.get("birth_date")
-    for name in DATE_FIELDS:
-        value = fields.get(name)
-        if value is None:
-            continue
+    dates = {name: fields.get(name) for name in DATE_FIELDS}
+    for name, problem, other in rules.date_problems(dates, ctx.today, STAGE_DATES):
         header = COLUMN_BY_FIELD[name].header
-        if value > ctx.today:
+        if problem == "future":
             error(name, f"{header}晚于今天。")
-        elif birth and name != "birth_date" and value < birth:
+        elif problem == "before_birth":
             error(name, f"{header}早于出生日期。")
+        else:
+            error(name, f"{header}早于{COLUMN_BY_FIELD[other].header}。")
     applied = fields.get("applied_on")
     if birth and applied and birth <= applied and rules.age_on(birth, applied) < rules.ADULT_AGE:
         error("applied_on", "递交入党申请时未满18周岁。")
-    previous = None
-    for name in STAGE_DATES:
-        value = fields.get(name)
-        if value is None:
-            continue
-        if previous and value < fields[previous]:
-            error(name, f"{COLUMN_BY_FIELD[name].header}早于{COLUMN_BY_FIELD[previous].header}。")
-        previous = name
 
 
 def _issue(layout: Layout, row_no: int, key, message: str) -> Issue:

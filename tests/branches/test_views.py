@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.urls import get_resolver, reverse
+from django.utils import timezone
 
 from branches.models import Organisation, Term
 
@@ -326,3 +327,35 @@ class TestErrorPages:
 
         response = server_error(rf.get("/"))
         assert response.status_code == 500 and "系统暂时出现问题" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("founded_on", "message"),
+    [
+        ("1921-06-30", "成立日期不能早于1921年7月1日。"),
+        ("1921-07-01", None),
+        ("today", None),
+        ("tomorrow", "成立日期不能晚于今天。"),
+        ("9999-12-31", "成立日期不能晚于今天。"),
+    ],
+)
+def test_the_founding_date_lies_between_1921_and_today(login, admin_user, tree, founded_on, message):
+    day = {"today": timezone.localdate(), "tomorrow": timezone.localdate() + dt.timedelta(days=1)}
+    value = day[founded_on].isoformat() if founded_on in day else founded_on
+    branch = tree["branch"]
+    data = {
+        "name": branch.name,
+        "short_name": "",
+        "kind": branch.kind,
+        "sector": branch.sector,
+        "code": branch.code,
+        "founded_on": value,
+        "address": "",
+    }
+    response = login(admin_user).post(reverse("branches:org_edit", args=[branch.pk]), data)
+    branch.refresh_from_db()
+    if message is None:
+        assert response.status_code == 302 and branch.founded_on.isoformat() == value
+    else:
+        assert response.status_code == 200 and message in response.content.decode()
+        assert branch.founded_on is None

@@ -17,9 +17,10 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 
-from assessment.models import TemplateItem
+from assessment.models import RatingTemplate, TemplateItem
 from branches import access
 from branches.models import Organisation
+from meetings.models import MeetingKind
 from members import privacy
 from members.models import ExportLog, Member
 
@@ -28,8 +29,15 @@ from .subjects import Subject
 ACTIONS = {"+": "新增", "~": "修改", "-": "删除"}
 # Personal data (DOMAIN §8): masked on the page for everyone but admins.
 MASKED = {"id_number": privacy.mask_id_number, "phone": privacy.mask_phone}
-# Foreign keys shown by name: the related model → the namespace key the names are kept under.
-NAMED = {Member: "member", Organisation: "organisation", TemplateItem: "item"}
+# Foreign keys shown by name: the related model → the namespace key the names are kept under, and
+# the field that names a row.
+NAMED = {
+    Member: ("member", "name"),
+    Organisation: ("organisation", "name"),
+    TemplateItem: ("item", "title"),
+    MeetingKind: ("kind", "name"),
+    RatingTemplate: ("template", "name"),
+}
 
 
 @dataclass
@@ -116,7 +124,7 @@ def _shown(f: models.Field, value, names, unmask: bool) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if f.is_relation:
-        key = NAMED.get(f.related_model) or ("user" if f.related_model is get_user_model() else None)
+        key = _key(f.related_model)
         return getattr(names, key).get(value, f"#{value}") if key else f"#{value}"
     if isinstance(value, dt.datetime):
         return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
@@ -131,12 +139,9 @@ def _shown(f: models.Field, value, names, unmask: bool) -> str:
 def _names(rows_by_source) -> SimpleNamespace:
     """The names of every member, user, organisation and template item the rows point at."""
     wanted: dict[str, set] = defaultdict(set)
-    user_model = get_user_model()
     for source, rows in rows_by_source:
         relations = [
-            (f.attname, NAMED.get(f.related_model) or ("user" if f.related_model is user_model else None))
-            for f in source.model._meta.concrete_fields
-            if f.is_relation
+            (f.attname, _key(f.related_model)) for f in source.model._meta.concrete_fields if f.is_relation
         ]
         for row in rows:
             if row.history_user_id:
@@ -147,10 +152,14 @@ def _names(rows_by_source) -> SimpleNamespace:
                     wanted[key].add(value)
     return SimpleNamespace(
         user=_user_names(wanted["user"]),
-        member=_lookup(Member, wanted["member"], "name"),
-        organisation=_lookup(Organisation, wanted["organisation"], "name"),
-        item=_lookup(TemplateItem, wanted["item"], "title"),
+        **{key: _lookup(model, wanted[key], field) for model, (key, field) in NAMED.items()},
     )
+
+
+def _key(model) -> str | None:
+    if model in NAMED:
+        return NAMED[model][0]
+    return "user" if model is get_user_model() else None
 
 
 def _user_names(ids) -> dict:

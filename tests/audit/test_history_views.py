@@ -86,9 +86,10 @@ def test_phone_and_id_number_are_masked_for_reviewers_not_for_admins(login, revi
     assert "13800000001</del> → 13900000002" in full and member.id_number in full
 
 
-def test_a_meeting_shows_its_attendance_by_name(login, reviewer, subjects, ten):
+def test_a_meeting_shows_its_attendance_and_kind_by_name(login, reviewer, subjects, ten, kinds):
     html = login(reviewer).get(url("meeting", subjects["meeting"].pk)).content.decode()
     assert f"出勤：{ten[0].name}" in html and "会议记录" in html
+    assert f">{kinds['lecture'].name}<" in html and f">#{kinds['lecture'].pk}<" not in html
 
 
 def test_a_deleted_part_stays_on_the_page(login, reviewer, tree, secretary):

@@ -3,8 +3,9 @@
 django-simple-history keeps one history table per audited model and writes a row on every
 ``save()`` and ``delete()`` (the request's user comes from its middleware). The services also
 write in bulk — ``bulk_create``, ``bulk_update`` and compare-and-set ``QuerySet.update`` — which
-send no signals; they call :func:`created` / :func:`changed` / :func:`deleted` here right after,
-in the same transaction, so those writes leave the same rows.
+send no signals; they call :func:`created` / :func:`updated` / :func:`changed` here right after,
+in the same transaction, so those writes leave the same rows. Deletes go through ``delete()``,
+whose signals simple-history hears.
 
 Work done outside a request (a Celery task importing a roster, a management command) names its
 user with :func:`acting_as`; without one the rows say "system" (no user).
@@ -99,8 +100,3 @@ def changed(model, pks) -> int:
     if not pks:
         return 0
     return _record(model._default_manager.filter(pk__in=pks).order_by("pk"), "~")
-
-
-def deleted(objs) -> int:
-    """History rows for objects about to be deleted without signals (read before the delete)."""
-    return _record(objs, "-")

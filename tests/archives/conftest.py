@@ -47,7 +47,13 @@ def ledger_year(tree, archive_defaults):
     branch, other = tree["branch"], tree["other_branch"]
     kinds = {k.code: k for k in MeetingKind.objects.all()}
     zhang = make_member(branch, name="张三", admitted_on=dt.date(2015, 7, 1))
-    li = make_member(branch, name="李四", work_unit=FORMULA_UNIT, admitted_on=dt.date(2016, 7, 1))
+    li = make_member(
+        branch,
+        name="李四",
+        work_unit=FORMULA_UNIT,
+        admitted_on=dt.date(2016, 7, 1),
+        confirmed_on=dt.date(2017, 7, 1),
+    )
     left_in_year = make_member(branch, name="王五", admitted_on=dt.date(2010, 7, 1))
     left_before = make_member(branch, name="赵六", admitted_on=dt.date(2010, 7, 1))
     admitted_after = make_member(branch, name="钱七", stage="probationary", admitted_on=dt.date(2026, 3, 1))

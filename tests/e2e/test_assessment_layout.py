@@ -5,15 +5,12 @@ and checked like the other layout pages: nothing wider than the screen, no faile
 """
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
-from playwright.sync_api import expect
 
 from assessment.models import Acceptance, Rating, RectificationCase
 from branches.models import Organisation
 
-from .conftest import DESKTOP, PHONE
-from .test_layout import open_and_check
+from .test_layout import failing_pages
 
 pytestmark = pytest.mark.e2e
 
@@ -77,18 +74,5 @@ PAGES = {
 
 
 def test_assessment_pages_fit_screen(demo, new_page):
-    failures = []
-    users = get_user_model().objects
-    for name, (username, url) in PAGES.items():
-        user = users.get(username=username) if username else None
-        for viewport in (PHONE, DESKTOP):
-            page = None
-            try:
-                page = open_and_check(new_page, name, viewport, user, url(), 200)
-                expect(page.locator("h1").first).to_be_visible()
-            except AssertionError as error:
-                failures.append(f"{name} at {viewport['width']}px: {error}")
-            finally:
-                if page is not None:
-                    page.context.close()
+    failures = failing_pages(new_page, PAGES)
     assert not failures, "\n".join(failures)

@@ -14,8 +14,8 @@ from branches.models import Organisation
 from meetings.models import Meeting
 from members.models import Member
 
-from .conftest import DESKTOP, PHONE, SCREENSHOTS
-from .test_layout import open_and_check
+from .conftest import PHONE, SCREENSHOTS
+from .test_layout import failing_pages
 
 pytestmark = pytest.mark.e2e
 
@@ -37,27 +37,18 @@ def demo_meeting():
 
 
 PAGES = {
-    "organisation": lambda: reverse("audit:history", args=["organisation", branch().pk]),
-    "member": lambda: reverse("audit:history", args=["member", demo_member().pk]),
-    "meeting": lambda: reverse("audit:history", args=["meeting", demo_meeting().pk]),
+    "organisation": ("reviewer_town", lambda: reverse("audit:history", args=["organisation", branch().pk])),
+    "member": ("reviewer_town", lambda: reverse("audit:history", args=["member", demo_member().pk])),
+    "meeting": ("reviewer_town", lambda: reverse("audit:history", args=["meeting", demo_meeting().pk])),
 }
 
 
 def test_history_pages_fit_screen(demo, new_page):
-    reviewer = get_user_model().objects.get(username="reviewer_town")
-    failures = []
-    for name, url in PAGES.items():
-        for viewport in (PHONE, DESKTOP):
-            page = None
-            try:
-                page = open_and_check(new_page, f"audit-{name}", viewport, reviewer, url(), 200)
-                expect(page.get_by_role("heading", level=1)).to_have_text("修改记录")
-                expect(page.get_by_test_id("history-entry").first).to_be_visible()
-            except AssertionError as error:
-                failures.append(f"{name} at {viewport['width']}px: {error}")
-            finally:
-                if page is not None:
-                    page.context.close()
+    def check(page, name, viewport):
+        expect(page.get_by_role("heading", level=1)).to_have_text("修改记录")
+        expect(page.get_by_test_id("history-entry").first).to_be_visible()
+
+    failures = failing_pages(new_page, PAGES, prefix="audit-", check=check)
     assert not failures, "\n".join(failures)
 
 

@@ -17,8 +17,8 @@ from archives.defaults import ensure_defaults
 from archives.models import Document
 from branches.models import Organisation
 
-from .conftest import DESKTOP, PHONE, SCREENSHOTS
-from .test_layout import open_and_check
+from .conftest import PHONE, SCREENSHOTS
+from .test_layout import failing_pages
 
 pytestmark = pytest.mark.e2e
 
@@ -70,22 +70,7 @@ def org(code):
 
 
 def test_document_pages_fit_screen(filed, new_page):
-    failures = []
-    users = get_user_model().objects
-    for name, (username, url) in PAGES.items():
-        user = users.get(username=username)
-        for viewport in (PHONE, DESKTOP):
-            page = None
-            try:
-                page = open_and_check(new_page, f"documents-{name}", viewport, user, url(), 200)
-                expect(page.locator("h1").first).to_be_visible()
-                width = viewport["width"]
-                assert page.evaluate("document.documentElement.scrollWidth") <= width
-            except AssertionError as error:
-                failures.append(f"{name} at {viewport['width']}px: {error}")
-            finally:
-                if page is not None:
-                    page.context.close()
+    failures = failing_pages(new_page, PAGES, prefix="documents-")
     assert not failures, "\n".join(failures)
 
 

@@ -114,6 +114,31 @@ def open_and_check(new_page, name, viewport, user, url, status):
     return page
 
 
+def failing_pages(new_page, pages, *, prefix: str = "", check=None) -> list[str]:
+    """Open each page (name → (username or None, url function)) at 375 and 1280 px with open_and_check,
+    its heading visible and ``check(page, name, viewport)`` if given; each in its own closed context.
+
+    A failing page does not stop the others: the failures are returned together, for one assert.
+    """
+    failures = []
+    users = get_user_model().objects
+    for name, (username, url) in pages.items():
+        user = users.get(username=username) if username else None
+        for viewport in (PHONE, DESKTOP):
+            page = None
+            try:
+                page = open_and_check(new_page, f"{prefix}{name}", viewport, user, url(), 200)
+                expect(page.locator("h1").first).to_be_visible()
+                if check is not None:
+                    check(page, name, viewport)
+            except AssertionError as error:
+                failures.append(f"{name} at {viewport['width']}px: {error}")
+            finally:
+                if page is not None:
+                    page.context.close()
+    return failures
+
+
 def test_pages_fit_screen(demo, new_page):
     """Every page at both widths in one test: building the demo is most of the time, so it is built once.
 
